@@ -1,0 +1,113 @@
+"""Timeouts, deadlines and shielded cleanup.
+
+anyio's cancel scopes are trio's, on both backends: ``fail_after`` raises the
+builtin ``TimeoutError`` already, and ``move_on_after(..., shield=True)``
+bounds the cleanup and shields it in one line.  Compare the loop asyncio
+needs in ``asyncio_impl.timeouts._shielded``.
+
+Difference worth knowing: on the asyncio backend an anyio shield stops anyio
+cancel scopes, not a raw ``Task.cancel()`` from asyncio code (a bare
+``asyncio.timeout`` around this call, say), which still interrupts the
+shielded cleanup.  On trio there is only one kind of cancellation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import anyio
+import anyio.lowlevel
+
+from ._validate import check_callable, check_number
+
+__all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
+
+T = TypeVar("T")
+D = TypeVar("D")
+
+
+async def call_with_timeout(fn: Callable[[], Awaitable[T]], seconds: float) -> T:
+    """Return ``await fn()``, or cancel it and raise ``TimeoutError``.
+
+    Args:
+        fn: a zero-argument async callable.
+        seconds: the time limit; ``math.inf`` means none.
+
+    Raises:
+        TimeoutError: ``fn`` was still running after ``seconds``; it has
+            been cancelled and has finished.
+        ValueError: ``seconds < 0`` or NaN.
+
+    Cancelling the caller cancels ``fn``; that is not turned into a timeout.
+    """
+    check_callable("fn", fn)
+    seconds = check_number("seconds", seconds, allow_inf=True)
+    with anyio.fail_after(seconds):
+        return await fn()
+
+
+async def call_or_default(fn: Callable[[], Awaitable[T]], seconds: float, default: D) -> T | D:
+    """Like ``call_with_timeout``, but return ``default`` instead of raising.
+
+    A ``TimeoutError`` raised by ``fn`` itself still propagates: only this
+    call's own deadline gives the default.
+    """
+    check_callable("fn", fn)
+    seconds = check_number("seconds", seconds, allow_inf=True)
+    with anyio.move_on_after(seconds):
+        return await fn()
+    return default
+
+
+async def run_with_cleanup(
+    work: Callable[[], Awaitable[T]],
+    cleanup: Callable[[], Awaitable[object]],
+    *,
+    cleanup_timeout: float,
+) -> T:
+    """Await ``work()``, then ``cleanup()`` shielded and bounded, whatever happened.
+
+    Args:
+        work: the async callable whose outcome this call has.
+        cleanup: awaited after ``work`` returned, raised or was cancelled;
+            shielded from outside cancellation, cut off (silently) after
+            ``cleanup_timeout`` seconds.
+
+    Returns:
+        What ``work`` returned.
+
+    Raises:
+        What ``work`` raised, or the caller's cancellation.  An exception
+        from ``cleanup`` propagates with the work's exception as its
+        ``__context__``, unless the caller was cancelled: then the
+        cancellation stands, with the cleanup's exception as its
+        ``__cause__``.  ValueError: ``cleanup_timeout < 0`` or NaN.
+
+    Never returns before ``cleanup`` has finished or been cut off.  A
+    cancellation that arrives during the cleanup is delivered after it.
+    """
+    check_callable("work", work)
+    check_callable("cleanup", cleanup)
+    cleanup_timeout = check_number("cleanup_timeout", cleanup_timeout, allow_inf=True)
+    try:
+        result = await work()
+    except BaseException as exc:
+        try:
+            await _shielded(cleanup, cleanup_timeout)
+        except Exception as cleanup_exc:
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                raise exc from cleanup_exc
+            raise
+        raise
+    await _shielded(cleanup, cleanup_timeout)
+    return result
+
+
+async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) -> None:
+    """Run ``cleanup`` to its end or its timeout, whatever happens to the caller."""
+    with anyio.move_on_after(timeout, shield=True):
+        await cleanup()
+    # The shield held a cancellation back; deliver it now rather than let a
+    # return without a checkpoint hide it.
+    await anyio.lowlevel.checkpoint_if_cancelled()

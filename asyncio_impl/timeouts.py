@@ -1,0 +1,134 @@
+"""Timeouts, deadlines and shielded cleanup.
+
+``asyncio.timeout`` (3.11+) is a cancel scope in all but name: it cancels the
+task at the deadline and turns that one cancellation into ``TimeoutError``
+on the way out.  ``asyncio.shield`` is not a cancel scope at all: it protects
+the inner task, but the awaiting task still gets ``CancelledError`` at once
+and would return before the shielded work has finished.  Waiting for the
+shielded work to end, as trio's ``CancelScope(shield=True)`` does for free,
+takes the loop in ``_shielded``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from ._validate import check_callable, check_number
+
+__all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
+
+T = TypeVar("T")
+D = TypeVar("D")
+
+
+async def call_with_timeout(fn: Callable[[], Awaitable[T]], seconds: float) -> T:
+    """Return ``await fn()``, or cancel it and raise ``TimeoutError``.
+
+    Args:
+        fn: a zero-argument async callable.
+        seconds: the time limit; ``math.inf`` means none.
+
+    Raises:
+        TimeoutError: ``fn`` was still running after ``seconds``; it has
+            been cancelled and has finished.
+        ValueError: ``seconds < 0`` or NaN.
+
+    Cancelling the caller cancels ``fn``; that is not turned into a timeout.
+    """
+    check_callable("fn", fn)
+    seconds = check_number("seconds", seconds, allow_inf=True)
+    async with asyncio.timeout(_delay(seconds)):
+        return await fn()
+
+
+async def call_or_default(fn: Callable[[], Awaitable[T]], seconds: float, default: D) -> T | D:
+    """Like ``call_with_timeout``, but return ``default`` instead of raising.
+
+    A ``TimeoutError`` raised by ``fn`` itself still propagates: only this
+    call's own deadline gives the default.
+    """
+    check_callable("fn", fn)
+    seconds = check_number("seconds", seconds, allow_inf=True)
+    try:
+        async with asyncio.timeout(_delay(seconds)) as scope:
+            return await fn()
+    except TimeoutError:
+        if scope.expired():
+            return default
+        raise
+
+
+async def run_with_cleanup(
+    work: Callable[[], Awaitable[T]],
+    cleanup: Callable[[], Awaitable[object]],
+    *,
+    cleanup_timeout: float,
+) -> T:
+    """Await ``work()``, then ``cleanup()`` shielded and bounded, whatever happened.
+
+    Args:
+        work: the async callable whose outcome this call has.
+        cleanup: awaited after ``work`` returned, raised or was cancelled;
+            shielded from outside cancellation, cut off (silently) after
+            ``cleanup_timeout`` seconds.
+
+    Returns:
+        What ``work`` returned.
+
+    Raises:
+        What ``work`` raised, or the caller's cancellation.  An exception
+        from ``cleanup`` propagates with the work's exception as its
+        ``__context__``, unless the caller was cancelled: then the
+        cancellation stands, with the cleanup's exception as its
+        ``__cause__``.  ValueError: ``cleanup_timeout < 0`` or NaN.
+
+    Never returns before ``cleanup`` has finished or been cut off.  A
+    cancellation that arrives during the cleanup is delivered after it.
+    """
+    check_callable("work", work)
+    check_callable("cleanup", cleanup)
+    cleanup_timeout = check_number("cleanup_timeout", cleanup_timeout, allow_inf=True)
+    try:
+        result = await work()
+    except BaseException as exc:
+        try:
+            await _shielded(cleanup, cleanup_timeout)
+        except Exception as cleanup_exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise exc from cleanup_exc
+            raise
+        raise
+    await _shielded(cleanup, cleanup_timeout)
+    return result
+
+
+def _delay(seconds: float) -> float | None:
+    return None if math.isinf(seconds) else seconds
+
+
+async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) -> None:
+    """Run ``cleanup`` to its end or its timeout, whatever happens to the caller."""
+
+    async def bounded() -> None:
+        try:
+            async with asyncio.timeout(_delay(timeout)) as scope:
+                await cleanup()
+        except TimeoutError:
+            if not scope.expired():
+                raise
+
+    # A task of its own, so the caller's cancellation cannot reach the cleanup.
+    task = asyncio.create_task(bounded())
+    caller_cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            # shield() lets the caller go at once; hold it until cleanup ends.
+            caller_cancelled = True
+    if caller_cancelled:
+        raise asyncio.CancelledError from task.exception()
+    task.result()

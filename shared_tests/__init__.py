@@ -1,0 +1,1 @@
+"""The shared behavioural suite: one contract, every implementation and backend."""

@@ -1,0 +1,188 @@
+"""Parametrizes the shared suite over targets, backends and virtual clocks.
+
+Each test that asks for ``impl`` (or a variant fixture such as ``run_all``)
+runs once per target, with ids like ``[trio_impl-trio]``.  anyio's pytest
+plugin runs it on the target's backend through ``anyio_backend``, which is
+overridden here per test so that every test gets a fresh virtual clock:
+trio's ``MockClock(autojump_threshold=0)`` or an asyncio loop on looptime's
+virtual time.  Tests marked ``real_time`` get the real clock.
+
+Every async shared test also runs inside two guards: a generous deadline,
+so that a deadlock fails at once under virtual time instead of hanging, and
+a leak check, so that a task the code under test left alive fails the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+import trio
+import trio.testing
+
+from .helpers import Impl
+from .targets import DEFAULT_TARGETS, Target
+from .virtual_time import new_virtual_time_loop
+
+# Virtual seconds a test may take before it counts as deadlocked: generous,
+# since under virtual time the guard is the only timer left in a deadlock
+# and the clock jumps straight to it.
+DEADLOCK_GUARD = 10_000.0
+REAL_TIME_GUARD = 30.0
+
+# Fixtures that stand for one public function and its teaching variants:
+# a test asking for ``run_all`` runs on each variant a target has.
+VARIANTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "run_all": ("fanout", ("run_all", "run_all_gather")),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--impl",
+        action="append",
+        default=[],
+        metavar="PACKAGE:BACKEND[:STYLE]",
+        help="run the shared suite against this package on this backend "
+        "(asyncio or trio); repeatable; default: the four built-in pairs",
+    )
+
+
+def _targets(config: pytest.Config) -> list[Target]:
+    specs = config.getoption("--impl") or DEFAULT_TARGETS
+    try:
+        return [Target.parse(spec) for spec in specs]
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    targets = _targets(metafunc.config)
+    if "package" in metafunc.fixturenames:
+        packages = list(dict.fromkeys(target.package for target in targets))
+        metafunc.parametrize("package", packages, ids=packages)
+    variant = next((name for name in VARIANTS if name in metafunc.fixturenames), None)
+    if variant is not None:
+        module, names = VARIANTS[variant]
+        params = [
+            pytest.param(target, name, id=f"{target.id}-{name}")
+            for target in targets
+            for name in names
+            if hasattr(target.module(module), name)
+        ]
+        metafunc.parametrize(("target", f"{variant}_name"), params)
+    elif "target" in metafunc.fixturenames:
+        metafunc.parametrize("target", targets, ids=[target.id for target in targets])
+
+
+@pytest.fixture
+def anyio_backend(target: Target, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+    """The target's backend, with a fresh virtual clock for every test."""
+    if request.node.get_closest_marker("real_time"):
+        return target.backend, {}
+    if target.backend == "trio":
+        return "trio", {"clock": trio.testing.MockClock(autojump_threshold=0)}
+    return "asyncio", {"loop_factory": new_virtual_time_loop}
+
+
+@pytest.fixture
+def impl(target: Target, anyio_backend: tuple[str, dict[str, Any]]) -> Impl:
+    return Impl(target)
+
+
+@pytest.fixture
+def run_all(target: Target, run_all_name: str, anyio_backend: object) -> Callable[..., Any]:
+    fn: Callable[..., Any] = getattr(target.module("fanout"), run_all_name)
+    return fn
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
+    target = pyfuncitem.funcargs.get("target")
+    test = pyfuncitem.obj
+    if not isinstance(target, Target) or not inspect.iscoroutinefunction(test):
+        return (yield)
+    real_time = pyfuncitem.get_closest_marker("real_time") is not None
+    guard = REAL_TIME_GUARD if real_time else DEADLOCK_GUARD
+    pyfuncitem.obj = _guarded(test, target.backend, guard)
+    try:
+        return (yield)
+    finally:
+        pyfuncitem.obj = test
+
+
+def _guarded(test: Callable[..., Awaitable[None]], backend: str, guard: float) -> Callable[..., Awaitable[None]]:
+    @functools.wraps(test)
+    async def guarded(**kwargs: Any) -> None:
+        with _no_leaked_tasks(backend):
+            with _deadline(backend, guard):
+                await test(**kwargs)
+
+    return guarded
+
+
+@contextlib.contextmanager
+def _deadline(backend: str, seconds: float) -> Iterator[None]:
+    message = f"test still running after {seconds:g} s on the test's clock: deadlocked?"
+    if backend == "trio":
+        with trio.move_on_after(seconds) as scope:
+            yield
+        if scope.cancelled_caught:
+            pytest.fail(message)
+        return
+    task = asyncio.current_task()
+    assert task is not None
+    fired: list[bool] = []
+
+    def fire() -> None:
+        fired.append(True)
+        task.cancel(message)
+
+    handle = asyncio.get_running_loop().call_later(seconds, fire)
+    try:
+        yield
+    except asyncio.CancelledError:
+        if not fired:
+            raise
+        task.uncancel()
+        pytest.fail(message)
+    finally:
+        handle.cancel()
+
+
+class _TaskTracker(trio.abc.Instrument):
+    def __init__(self) -> None:
+        self.alive: dict[trio.lowlevel.Task, None] = {}
+
+    def task_spawned(self, task: trio.lowlevel.Task) -> None:
+        self.alive[task] = None
+
+    def task_exited(self, task: trio.lowlevel.Task) -> None:
+        self.alive.pop(task, None)
+
+
+@contextlib.contextmanager
+def _no_leaked_tasks(backend: str) -> Iterator[None]:
+    """Fail the test if a task started during it is still alive at its end."""
+    if backend == "trio":
+        tracker = _TaskTracker()
+        trio.lowlevel.add_instrument(tracker)
+        try:
+            yield
+        finally:
+            trio.lowlevel.remove_instrument(tracker)
+        leaked = [task.name for task in tracker.alive]
+    else:
+        before = asyncio.all_tasks()
+        yield
+        leaked_tasks = asyncio.all_tasks() - before
+        for task in leaked_tasks:
+            task.cancel()
+        leaked = [task.get_coro().__qualname__ for task in leaked_tasks]  # type: ignore[union-attr]
+    if leaked:
+        pytest.fail(f"tasks still alive after the test: {sorted(leaked)}")

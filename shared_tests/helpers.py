@@ -1,0 +1,133 @@
+"""Tools the shared tests use to drive and observe any implementation.
+
+Tests are written with anyio so that one test body runs on both backends;
+the code under test is always called the way its own users would call it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import anyio
+
+from .targets import Target
+
+
+def now() -> float:
+    """The running backend's clock (virtual in the suite)."""
+    return anyio.current_time()
+
+
+def leaves(exc: BaseException) -> list[BaseException]:
+    """Every non-group exception inside ``exc``, depth first."""
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in leaves(inner)]
+    return [exc]
+
+
+@dataclass
+class CancelOutcome:
+    cancelled_caught: bool = False
+
+
+class Impl:
+    """One target's exercise modules: ``impl.fanout.run_all``."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def __getattr__(self, module: str) -> ModuleType:
+        return self.target.module(module)
+
+    @contextlib.asynccontextmanager
+    async def cancel_after(self, seconds: float) -> AsyncIterator[CancelOutcome]:
+        """Cancel the body after ``seconds``, the way this target's users would.
+
+        On asyncio with native style that is one ``Task.cancel()`` (what
+        ``asyncio.timeout`` does); otherwise an anyio cancel scope, which on
+        trio is trio's own.  (anyio re-delivers its cancellation on every
+        loop iteration; native asyncio code that waits out a cancellation,
+        as ``TaskGroup.__aexit__`` does, would spin under it and stop
+        virtual time.)
+        """
+        outcome = CancelOutcome()
+        if self.target.backend == "asyncio" and self.target.style == "native":
+            try:
+                async with asyncio.timeout(seconds) as scope:
+                    yield outcome
+            except TimeoutError:
+                if not scope.expired():
+                    raise
+                outcome.cancelled_caught = True
+        else:
+            with anyio.move_on_after(seconds) as anyio_scope:
+                yield outcome
+            outcome.cancelled_caught = anyio_scope.cancelled_caught
+
+
+@dataclass
+class Probe:
+    """Makes child callables and records what happened to them.
+
+    ``started`` and ``finished`` are in event order; ``cancelled`` lists
+    the children that saw a cancellation; ``peak`` is the most that ever ran
+    at once.
+    """
+
+    started: list[Any] = field(default_factory=list)
+    finished: list[Any] = field(default_factory=list)
+    cancelled: list[Any] = field(default_factory=list)
+    running: int = 0
+    peak: int = 0
+
+    def child(
+        self,
+        name: Any,
+        seconds: float,
+        *,
+        result: Any = None,
+        error: BaseException | None = None,
+        error_when_cancelled: BaseException | None = None,
+    ) -> Callable[[], Awaitable[Any]]:
+        """A child that sleeps ``seconds``, then returns ``result`` or raises ``error``.
+
+        ``error_when_cancelled`` is raised instead of the cancellation, as
+        by a child whose own cleanup fails.
+        """
+
+        async def run() -> Any:
+            self.started.append(name)
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            try:
+                await anyio.sleep(seconds)
+            except anyio.get_cancelled_exc_class():
+                self.cancelled.append(name)
+                if error_when_cancelled is not None:
+                    raise error_when_cancelled from None
+                raise
+            finally:
+                self.running -= 1
+                self.finished.append(name)
+            if error is not None:
+                raise error
+            return result
+
+        return run
+
+    def assert_all_done(self) -> None:
+        assert self.running == 0, f"{self.running} children still running"
+        assert sorted(map(str, self.started)) == sorted(map(str, self.finished))
+
+
+class Boom(Exception):
+    """A child failure the tests can recognise."""
+
+
+class Fatal(BaseException):
+    """A failure that is not an ``Exception`` (like ``KeyboardInterrupt``)."""

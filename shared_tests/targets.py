@@ -1,0 +1,53 @@
+"""What the suite runs against: an implementation package on a backend.
+
+``--impl=PACKAGE:BACKEND[:STYLE]`` picks targets on the command line (repeat
+it for several); without it the suite runs the four built-in pairs.  STYLE
+says how the suite cancels the code under test, the way its own users
+would: ``native`` (``Task.cancel()`` via ``asyncio.timeout`` on asyncio, a
+cancel scope on trio) or ``anyio`` (anyio cancel scopes).  It defaults to
+``anyio`` for packages whose name starts with ``anyio`` and ``native``
+otherwise.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+BACKENDS = ("asyncio", "trio")
+STYLES = ("native", "anyio")
+
+DEFAULT_TARGETS = (
+    "asyncio_impl:asyncio",
+    "trio_impl:trio",
+    "anyio_impl:asyncio",
+    "anyio_impl:trio",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    package: str
+    backend: str
+    style: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.package}-{self.backend}"
+
+    @classmethod
+    def parse(cls, spec: str) -> Target:
+        parts = spec.split(":")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(f"--impl wants PACKAGE:BACKEND[:STYLE], got {spec!r}")
+        package, backend = parts[0], parts[1]
+        style = parts[2] if len(parts) == 3 else ("anyio" if package.startswith("anyio") else "native")
+        if backend not in BACKENDS:
+            raise ValueError(f"--impl {spec!r}: backend must be one of {BACKENDS}")
+        if style not in STYLES:
+            raise ValueError(f"--impl {spec!r}: style must be one of {STYLES}")
+        return cls(package, backend, style)
+
+    def module(self, name: str) -> ModuleType:
+        return importlib.import_module(f"{self.package}.{name}")

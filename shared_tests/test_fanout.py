@@ -1,0 +1,176 @@
+"""fanout.run_all (and asyncio_impl's run_all_gather): CONTRACT.md, section fanout."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from .helpers import Boom, Fatal, Impl, Probe, leaves, now
+
+RunAll = Callable[..., Any]
+
+
+async def test_results_in_input_order_not_completion_order(run_all: RunAll) -> None:
+    probe = Probe()
+    fns = [probe.child(i, seconds, result=f"r{i}") for i, seconds in enumerate([3, 1, 2])]
+    start = now()
+
+    assert await run_all(fns) == ["r0", "r1", "r2"]
+
+    assert now() - start == 3  # the longest child, not the sum
+    assert probe.finished == [1, 2, 0]
+    assert probe.peak == 3
+
+
+async def test_empty_input_gives_empty_list(run_all: RunAll) -> None:
+    start = now()
+    assert await run_all([]) == []
+    assert await run_all(iter([]), limit=2) == []
+    assert now() == start
+
+
+async def test_accepts_any_iterable(run_all: RunAll) -> None:
+    probe = Probe()
+    fns = (probe.child(i, 1, result=i) for i in range(4))
+    assert await run_all(fns) == [0, 1, 2, 3]
+
+
+async def test_limit_bounds_concurrency_and_starts_in_input_order(run_all: RunAll) -> None:
+    probe = Probe()
+    fns = [probe.child(i, 1, result=i) for i in range(5)]
+    start = now()
+
+    assert await run_all(fns, limit=2) == [0, 1, 2, 3, 4]
+
+    assert now() - start == 3  # ceil(5 / 2) rounds of 1 s
+    assert probe.peak == 2
+    assert probe.started == [0, 1, 2, 3, 4]
+
+
+async def test_limit_fills_slots_as_they_free(run_all: RunAll) -> None:
+    probe = Probe()
+    fns = [probe.child(i, seconds) for i, seconds in enumerate([4, 1, 1, 1])]
+    start = now()
+
+    await run_all(fns, limit=2)
+
+    # slot A runs child 0 for 4 s; slot B runs children 1, 2, 3 back to back
+    assert now() - start == 4
+    assert probe.finished == [1, 2, 3, 0]
+
+
+async def test_limit_larger_than_input(run_all: RunAll) -> None:
+    probe = Probe()
+    start = now()
+    assert await run_all([probe.child(i, 2, result=i) for i in range(3)], limit=10) == [0, 1, 2]
+    assert now() - start == 2
+
+
+async def test_first_failure_cancels_siblings_and_group_holds_it(run_all: RunAll) -> None:
+    probe = Probe()
+    error = Boom("child 1")
+    fns = [probe.child(0, 10), probe.child(1, 1, error=error), probe.child(2, 10)]
+    start = now()
+
+    with pytest.raises(ExceptionGroup) as caught:
+        await run_all(fns)
+
+    assert now() - start == 1
+    assert leaves(caught.value) == [error]
+    assert sorted(probe.cancelled) == [0, 2]
+    probe.assert_all_done()
+
+
+async def test_group_holds_every_failure_including_one_raised_while_cancelled(
+    run_all: RunAll,
+) -> None:
+    probe = Probe()
+    first, during_cancel = Boom("first"), Boom("while cancelled")
+    fns = [
+        probe.child(0, 1, error=first),
+        probe.child(1, 10, error_when_cancelled=during_cancel),
+        probe.child(2, 10),
+    ]
+
+    with pytest.raises(ExceptionGroup) as caught:
+        await run_all(fns)
+
+    errors = leaves(caught.value)
+    assert sorted(errors, key=str) == [first, during_cancel]
+    assert sorted(probe.cancelled) == [1, 2]
+    probe.assert_all_done()
+
+
+async def test_failure_with_limit_cancels_running_and_starts_no_more(run_all: RunAll) -> None:
+    probe = Probe()
+    fns = [probe.child(0, 1, error=Boom()), probe.child(1, 5), probe.child(2, 1), probe.child(3, 1)]
+
+    with pytest.raises(ExceptionGroup):
+        await run_all(fns, limit=2)
+
+    assert probe.started == [0, 1]
+    assert probe.cancelled == [1]
+    probe.assert_all_done()
+
+
+async def test_non_exception_failure_comes_out_in_a_base_group(run_all: RunAll) -> None:
+    probe = Probe()
+    fatal = Fatal()
+    with pytest.raises(BaseExceptionGroup) as caught:
+        await run_all([probe.child(0, 1, error=fatal), probe.child(1, 10)])
+    assert leaves(caught.value) == [fatal]
+    assert probe.cancelled == [1]
+
+
+async def test_caller_cancellation_reaches_every_child(impl: Impl, run_all: RunAll) -> None:
+    probe = Probe()
+    fns = [probe.child(i, 10) for i in range(3)]
+    start = now()
+
+    async with impl.cancel_after(2) as outcome:
+        await run_all(fns)
+
+    assert outcome.cancelled_caught
+    assert now() - start == 2
+    assert sorted(probe.cancelled) == [0, 1, 2]
+    probe.assert_all_done()
+
+
+async def test_caller_cancellation_while_waiting_for_a_slot(impl: Impl, run_all: RunAll) -> None:
+    probe = Probe()
+    fns = [probe.child(i, 10) for i in range(4)]
+
+    async with impl.cancel_after(1) as outcome:
+        await run_all(fns, limit=1)
+
+    assert outcome.cancelled_caught
+    assert probe.started == [0]
+    probe.assert_all_done()
+
+
+@pytest.mark.parametrize("limit", [0, -1, math.nan, math.inf, -math.inf])
+async def test_bad_limit_is_a_value_error_before_any_child(run_all: RunAll, limit: float) -> None:
+    probe = Probe()
+    with pytest.raises(ValueError, match="limit"):
+        await run_all([probe.child(0, 1)], limit=limit)
+    assert probe.started == []
+
+
+@pytest.mark.parametrize("limit", ["2", 1.5, True])
+async def test_wrong_kind_of_limit_is_a_type_error(run_all: RunAll, limit: object) -> None:
+    probe = Probe()
+    with pytest.raises(TypeError, match="limit"):
+        await run_all([probe.child(0, 1)], limit=limit)
+    assert probe.started == []
+
+
+async def test_non_callable_is_a_type_error_before_any_child(run_all: RunAll) -> None:
+    probe = Probe()
+    with pytest.raises(TypeError, match=r"fns\[1\]"):
+        await run_all([probe.child(0, 1), "not callable"])
+    assert probe.started == []
+    with pytest.raises(TypeError, match="fns"):
+        await run_all(42)

@@ -1,0 +1,54 @@
+"""Settle everything: run all, collect each result or the exception it raised.
+
+trio has no ``return_exceptions``: each child catches its own ``Exception``
+and stores it.  A non-``Exception`` failure (``KeyboardInterrupt``, the
+caller's cancellation) is not caught, so the nursery cancels the siblings and
+it propagates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+import trio
+
+from ._validate import check_callables
+
+__all__ = ["run_settled"]
+
+T = TypeVar("T")
+
+
+async def run_settled(fns: Iterable[Callable[[], Awaitable[T]]]) -> list[T | Exception]:
+    """Run every callable to completion; return each result or its exception.
+
+    Args:
+        fns: zero-argument async callables, run concurrently.
+
+    Returns:
+        In input order, each callable's result or the ``Exception`` instance
+        it raised.
+
+    Raises:
+        BaseExceptionGroup: a child raised something that is not an
+            ``Exception``; the siblings were cancelled and waited for.
+        TypeError: a non-callable in ``fns``.
+
+    Blocks until every child has finished.  Cancelling the caller cancels
+    every child and waits for them; ``trio.Cancelled`` is a
+    ``BaseException``, so it is never captured.
+    """
+    fns = check_callables("fns", fns)
+    outcomes: dict[int, T | Exception] = {}
+
+    async def settle(index: int, fn: Callable[[], Awaitable[T]]) -> None:
+        try:
+            outcomes[index] = await fn()
+        except Exception as exc:
+            outcomes[index] = exc
+
+    async with trio.open_nursery() as nursery:
+        for index, fn in enumerate(fns):
+            nursery.start_soon(settle, index, fn)
+    return [outcomes[index] for index in range(len(fns))]

@@ -1,0 +1,113 @@
+"""Timeouts, deadlines and shielded cleanup.
+
+trio's cancel scopes do all of it: ``move_on_after`` is a deadline that
+cancels everything inside it, and ``shield=True`` on the same scope makes the
+cleanup immune to outside cancellation while still bounding it.  Compare the
+loop asyncio needs in ``asyncio_impl.timeouts._shielded``.
+
+trio's own timeout exception is ``trio.TooSlowError``; the contract's is the
+builtin ``TimeoutError``, so ``call_with_timeout`` checks its own scope's
+``cancelled_caught`` and raises that instead of converting every
+``TooSlowError`` that passes by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import trio
+
+from ._validate import check_callable, check_number
+
+__all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
+
+T = TypeVar("T")
+D = TypeVar("D")
+
+
+async def call_with_timeout(fn: Callable[[], Awaitable[T]], seconds: float) -> T:
+    """Return ``await fn()``, or cancel it and raise ``TimeoutError``.
+
+    Args:
+        fn: a zero-argument async callable.
+        seconds: the time limit; ``math.inf`` means none.
+
+    Raises:
+        TimeoutError: ``fn`` was still running after ``seconds``; it has
+            been cancelled and has finished.
+        ValueError: ``seconds < 0`` or NaN.
+
+    Cancelling the caller cancels ``fn``; that is not turned into a timeout.
+    """
+    check_callable("fn", fn)
+    seconds = check_number("seconds", seconds, allow_inf=True)
+    with trio.move_on_after(seconds):
+        return await fn()
+    raise TimeoutError(f"gave up after {seconds:g} seconds")
+
+
+async def call_or_default(fn: Callable[[], Awaitable[T]], seconds: float, default: D) -> T | D:
+    """Like ``call_with_timeout``, but return ``default`` instead of raising.
+
+    A ``TimeoutError`` raised by ``fn`` itself still propagates: only this
+    call's own deadline gives the default.
+    """
+    check_callable("fn", fn)
+    seconds = check_number("seconds", seconds, allow_inf=True)
+    with trio.move_on_after(seconds):
+        return await fn()
+    return default
+
+
+async def run_with_cleanup(
+    work: Callable[[], Awaitable[T]],
+    cleanup: Callable[[], Awaitable[object]],
+    *,
+    cleanup_timeout: float,
+) -> T:
+    """Await ``work()``, then ``cleanup()`` shielded and bounded, whatever happened.
+
+    Args:
+        work: the async callable whose outcome this call has.
+        cleanup: awaited after ``work`` returned, raised or was cancelled;
+            shielded from outside cancellation, cut off (silently) after
+            ``cleanup_timeout`` seconds.
+
+    Returns:
+        What ``work`` returned.
+
+    Raises:
+        What ``work`` raised, or the caller's cancellation.  An exception
+        from ``cleanup`` propagates with the work's exception as its
+        ``__context__``, unless the caller was cancelled: then the
+        cancellation stands, with the cleanup's exception as its
+        ``__cause__``.  ValueError: ``cleanup_timeout < 0`` or NaN.
+
+    Never returns before ``cleanup`` has finished or been cut off.  A
+    cancellation that arrives during the cleanup is delivered after it.
+    """
+    check_callable("work", work)
+    check_callable("cleanup", cleanup)
+    cleanup_timeout = check_number("cleanup_timeout", cleanup_timeout, allow_inf=True)
+    try:
+        result = await work()
+    except BaseException as exc:
+        try:
+            await _shielded(cleanup, cleanup_timeout)
+        except Exception as cleanup_exc:
+            if isinstance(exc, trio.Cancelled):
+                raise exc from cleanup_exc
+            raise
+        raise
+    await _shielded(cleanup, cleanup_timeout)
+    return result
+
+
+async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) -> None:
+    """Run ``cleanup`` to its end or its timeout, whatever happens to the caller."""
+    with trio.move_on_after(timeout, shield=True):
+        await cleanup()
+    # The shield held a cancellation back; deliver it now rather than let a
+    # return without a checkpoint hide it.
+    await trio.lowlevel.checkpoint_if_cancelled()
