@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -51,7 +51,8 @@ def check_count(name: str, value: object, *, minimum: int) -> int:
 
 def check_callables(name: str, fns: Iterable[F]) -> list[F]:
     """Materialise ``fns`` and check that every element is callable."""
-    if isinstance(fns, str | bytes) or not isinstance(fns, Iterable):
+    candidate = cast(object, fns)  # callers may pass anything at run time
+    if isinstance(candidate, str | bytes) or not isinstance(candidate, Iterable):
         raise TypeError(f"{name} must be an iterable of callables, not {type(fns).__name__}")
     checked = list(fns)
     for index, fn in enumerate(checked):

@@ -128,7 +128,7 @@ async def _cancel_and_wait(tasks: list[asyncio.Task[T]]) -> None:
     for task in tasks:
         task.cancel()
     caller_cancelled = False
-    pending = {task for task in tasks if not task.done()}
+    pending: set[asyncio.Task[T]] = {task for task in tasks if not task.done()}
     while pending:
         try:
             await asyncio.wait(pending)

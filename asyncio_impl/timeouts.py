@@ -48,12 +48,14 @@ async def call_or_default(fn: Callable[[], Awaitable[T]], seconds: float, defaul
     """Like ``call_with_timeout``, but return ``default`` instead of raising.
 
     A ``TimeoutError`` raised by ``fn`` itself still propagates: only this
-    call's own deadline gives the default.
+    call's own deadline gives the default.  Cancelling the caller cancels
+    ``fn`` and propagates; it never gives the default.
     """
     check_callable("fn", fn)
     seconds = check_number("seconds", seconds, allow_inf=True)
+    scope = asyncio.timeout(_delay(seconds))
     try:
-        async with asyncio.timeout(_delay(seconds)) as scope:
+        async with scope:
             return await fn()
     except TimeoutError:
         if scope.expired():
@@ -113,8 +115,9 @@ async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) ->
     """Run ``cleanup`` to its end or its timeout, whatever happens to the caller."""
 
     async def bounded() -> None:
+        scope = asyncio.timeout(_delay(timeout))
         try:
-            async with asyncio.timeout(_delay(timeout)) as scope:
+            async with scope:
                 await cleanup()
         except TimeoutError:
             if not scope.expired():

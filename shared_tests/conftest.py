@@ -53,16 +53,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _targets(config: pytest.Config) -> list[Target]:
+TARGETS = pytest.StashKey[list[Target]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
     specs = config.getoption("--impl") or DEFAULT_TARGETS
     try:
-        return [Target.parse(spec) for spec in specs]
+        config.stash[TARGETS] = [Target.parse(spec) for spec in specs]
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    targets = _targets(metafunc.config)
+    targets = metafunc.config.stash[TARGETS]
     if "package" in metafunc.fixturenames:
         packages = list(dict.fromkeys(target.package for target in targets))
         metafunc.parametrize("package", packages, ids=packages)
@@ -116,12 +119,13 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
         pyfuncitem.obj = test
 
 
-def _guarded(test: Callable[..., Awaitable[None]], backend: str, guard: float) -> Callable[..., Awaitable[None]]:
+def _guarded(
+    test: Callable[..., Awaitable[None]], backend: str, guard: float
+) -> Callable[..., Awaitable[None]]:
     @functools.wraps(test)
     async def guarded(**kwargs: Any) -> None:
-        with _no_leaked_tasks(backend):
-            with _deadline(backend, guard):
-                await test(**kwargs)
+        with _no_leaked_tasks(backend), _deadline(backend, guard):
+            await test(**kwargs)
 
     return guarded
 
@@ -183,6 +187,6 @@ def _no_leaked_tasks(backend: str) -> Iterator[None]:
         leaked_tasks = asyncio.all_tasks() - before
         for task in leaked_tasks:
             task.cancel()
-        leaked = [task.get_coro().__qualname__ for task in leaked_tasks]  # type: ignore[union-attr]
+        leaked = [f"{task.get_name()} running {task.get_coro()!r}" for task in leaked_tasks]
     if leaked:
         pytest.fail(f"tasks still alive after the test: {sorted(leaked)}")

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import anyio
 
@@ -44,9 +45,11 @@ class Impl:
     def __getattr__(self, module: str) -> ModuleType:
         return self.target.module(module)
 
-    @contextlib.asynccontextmanager
-    async def cancel_after(self, seconds: float) -> AsyncIterator[CancelOutcome]:
+    def cancel_after(self, seconds: float) -> AbstractAsyncContextManager[CancelOutcome, bool]:
         """Cancel the body after ``seconds``, the way this target's users would.
+
+        The block's value records whether the cancellation was caught; the
+        block swallows it, like trio's ``move_on_after``.
 
         On asyncio with native style that is one ``Task.cancel()`` (what
         ``asyncio.timeout`` does); otherwise an anyio cancel scope, which on
@@ -55,6 +58,10 @@ class Impl:
         as ``TaskGroup.__aexit__`` does, would spin under it and stop
         virtual time.)
         """
+        return cast(AbstractAsyncContextManager[CancelOutcome, bool], self._cancel_after(seconds))
+
+    @contextlib.asynccontextmanager
+    async def _cancel_after(self, seconds: float) -> AsyncIterator[CancelOutcome]:
         outcome = CancelOutcome()
         if self.target.backend == "asyncio" and self.target.style == "native":
             try:

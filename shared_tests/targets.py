@@ -42,7 +42,8 @@ class Target:
         if len(parts) not in (2, 3) or not all(parts):
             raise ValueError(f"--impl wants PACKAGE:BACKEND[:STYLE], got {spec!r}")
         package, backend = parts[0], parts[1]
-        style = parts[2] if len(parts) == 3 else ("anyio" if package.startswith("anyio") else "native")
+        default_style = "anyio" if package.startswith("anyio") else "native"
+        style = parts[2] if len(parts) == 3 else default_style
         if backend not in BACKENDS:
             raise ValueError(f"--impl {spec!r}: backend must be one of {BACKENDS}")
         if style not in STYLES:

@@ -21,7 +21,8 @@ async def test_results_and_exceptions_in_input_order(impl: Impl) -> None:
     outcomes = await impl.errors.run_settled(fns)
 
     assert outcomes == ["zero", first, None, second]
-    assert outcomes[1] is first and outcomes[3] is second
+    assert outcomes[1] is first
+    assert outcomes[3] is second
     assert now() - start == 3  # a failure cancels nobody
     assert probe.cancelled == []
     probe.assert_all_done()

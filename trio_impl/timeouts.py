@@ -51,7 +51,8 @@ async def call_or_default(fn: Callable[[], Awaitable[T]], seconds: float, defaul
     """Like ``call_with_timeout``, but return ``default`` instead of raising.
 
     A ``TimeoutError`` raised by ``fn`` itself still propagates: only this
-    call's own deadline gives the default.
+    call's own deadline gives the default.  Cancelling the caller cancels
+    ``fn`` and propagates; it never gives the default.
     """
     check_callable("fn", fn)
     seconds = check_number("seconds", seconds, allow_inf=True)

@@ -1,0 +1,83 @@
+"""Sessions: tests (3.11-3.13), lint, typecheck; compare and site arrive with their issue.
+
+``nox -s tests -- -k retry`` passes everything after ``--`` to pytest.  A
+Python version that is not installed is skipped with a message (and is an
+error on CI, where every version must run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "lint", "typecheck"]
+# Never fetch an interpreter from the internet: use the ones on this machine.
+nox.options.download_python = "never"
+
+PYTHONS = ["3.11", "3.12", "3.13"]
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PACKAGES = ["asyncio_impl", "trio_impl", "anyio_impl"]
+
+
+def _expose_pyenv_versions() -> None:
+    """Let pyenv's shims answer ``python3.12`` and ``python3.13`` too.
+
+    pyenv's shims only run versions that are active; make every installed
+    3.11-3.13 active for this run unless the user chose already.
+    """
+    if "PYENV_VERSION" in os.environ or shutil.which("pyenv") is None:
+        return
+    listed = subprocess.run(
+        ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    chosen = [
+        max((v for v in listed if v.startswith(f"{minor}.")), key=_version_key)
+        for minor in PYTHONS
+        if any(v.startswith(f"{minor}.") for v in listed)
+    ]
+    if chosen:
+        os.environ["PYENV_VERSION"] = ":".join(chosen)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
+
+
+_expose_pyenv_versions()
+
+
+def _install(session: nox.Session, *groups: str) -> None:
+    requirements = [
+        requirement
+        for group in groups
+        for requirement in nox.project.dependency_groups(PYPROJECT, group)
+    ]
+    session.install("-e", ".", *requirements)
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The shared suite on every implementation and backend, plus the native tests."""
+    _install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHONS[0])
+def lint(session: nox.Session) -> None:
+    """ruff (with flake8-async's ASYNC rules) and ruff format --check."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHONS[0])
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the packages and the suite; pyright strict over the packages."""
+    _install(session, "typecheck")
+    session.run("mypy")
+    session.run("pyright")

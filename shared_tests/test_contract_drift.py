@@ -1,0 +1,90 @@
+"""Drift check: every package defines the contract's names, in order, with its parameters.
+
+Like httpcore's ``unasync.py --check``, but for three hand-written dialects:
+nothing is generated, so this test is what keeps them from drifting apart.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from .contract import CONTRACT, EXTRAS
+
+
+def bare_signature(obj: object) -> str:
+    """``(a, b=1, *, c)``: the signature without annotations."""
+    target: Any = obj.__init__ if inspect.isclass(obj) else obj
+    parameters = list(inspect.signature(target).parameters.values())
+    if inspect.isclass(obj):
+        parameters = parameters[1:]  # self
+    rendered = inspect.Signature(
+        [p.replace(annotation=inspect.Parameter.empty) for p in parameters]
+    )
+    return str(rendered)
+
+
+def public_definitions(module: ModuleType) -> list[str]:
+    """Functions and classes defined (not imported) in ``module``, in source order."""
+    return [
+        name
+        for name, obj in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == module.__name__
+    ]
+
+
+def order_problem(expected: list[str], actual: list[str]) -> str | None:
+    """Why ``expected`` is not a subsequence of ``actual``, or ``None``."""
+    missing = [name for name in expected if name not in actual]
+    if missing:
+        return f"missing {missing}"
+    positions = [actual.index(name) for name in expected]
+    if positions != sorted(positions):
+        found = [name for name in actual if name in expected]
+        return f"out of order: expected {expected}, found {found}"
+    return None
+
+
+@pytest.mark.parametrize("module_name", sorted(CONTRACT))
+def test_public_names_and_parameters_match_the_contract(package: str, module_name: str) -> None:
+    module = importlib.import_module(f"{package}.{module_name}")
+    expected = CONTRACT[module_name]
+    defined = public_definitions(module)
+    problems = []
+
+    if (problem := order_problem(list(expected), defined)) is not None:
+        problems.append(f"public names {problem}; defined: {defined}")
+    exported = getattr(module, "__all__", None)
+    if exported is None or sorted(exported) != sorted(defined):
+        problems.append(f"__all__ is {exported}, expected the public definitions {defined}")
+
+    signatures = {**expected, **EXTRAS.get(module_name, {})}
+    for name, expected_signature in signatures.items():
+        if name not in defined:
+            continue
+        actual_signature = bare_signature(getattr(module, name))
+        if actual_signature != expected_signature:
+            problems.append(
+                f"{name}: expected {name}{expected_signature}, actual {name}{actual_signature}"
+            )
+
+    assert not problems, f"{package}.{module_name} drifted from the contract:\n  " + "\n  ".join(
+        problems
+    )
+
+
+@pytest.mark.parametrize("module_name", sorted(CONTRACT))
+def test_docstrings_state_blocking_cancellation_and_errors(package: str, module_name: str) -> None:
+    module = importlib.import_module(f"{package}.{module_name}")
+    assert module.__doc__, f"{package}.{module_name} has no module docstring"
+    for name in CONTRACT[module_name]:
+        doc = inspect.getdoc(getattr(module, name)) or ""
+        assert "cancel" in doc.lower(), (
+            f"{package}.{module_name}.{name}: the docstring must say what cancellation does"
+        )

@@ -1,0 +1,96 @@
+"""The suite's own guards must be able to fail: leaks, deadlocks, bad --impl.
+
+Each case writes a small broken implementation, runs one shared test
+against it in a separate pytest process through ``--impl``, and checks that
+the run fails for the right reason.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LEAKY_ASYNCIO = """
+    import asyncio
+    __all__ = ["run_all"]
+    _keep = set()
+
+    async def run_all(fns, *, limit=None):
+        task = asyncio.create_task(asyncio.sleep(1000), name="orphan")
+        _keep.add(task)  # a strong reference, as the asyncio docs advise
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(fn()) for fn in fns]
+        return [task.result() for task in tasks]
+"""
+
+LEAKY_TRIO = """
+    import trio
+    __all__ = ["run_all"]
+
+    async def run_all(fns, *, limit=None):
+        trio.lowlevel.spawn_system_task(trio.sleep_forever, name="orphan")
+        results = {}
+        async def one(i, fn):
+            results[i] = await fn()
+        async with trio.open_nursery() as nursery:
+            for i, fn in enumerate(fns):
+                nursery.start_soon(one, i, fn)
+        return [results[i] for i in range(len(results))]
+"""
+
+DEADLOCKED_ANYIO = """
+    import anyio
+    __all__ = ["run_all"]
+
+    async def run_all(fns, *, limit=None):
+        await anyio.Event().wait()  # nobody will ever set it
+"""
+
+
+def run_against(pytester: pytest.Pytester, source: str, spec: str, *args: str) -> pytest.RunResult:
+    package = pytester.mkpydir("broken_impl")
+    (package / "fanout.py").write_text(textwrap.dedent(source))
+    env_path = os.pathsep.join([str(pytester.path), str(ROOT)])
+    pytester._monkeypatch.setenv("PYTHONPATH", env_path)
+    return pytester.runpytest_subprocess(
+        "--rootdir",
+        str(ROOT),
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        "-p",
+        "no:cacheprovider",
+        f"--impl={spec}",
+        str(ROOT / "shared_tests" / "test_fanout.py"),
+        *args,
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "spec"),
+    [(LEAKY_ASYNCIO, "broken_impl:asyncio"), (LEAKY_TRIO, "broken_impl:trio")],
+    ids=["asyncio", "trio"],
+)
+def test_a_leaked_task_fails_the_test(pytester: pytest.Pytester, source: str, spec: str) -> None:
+    result = run_against(pytester, source, spec, "-k", "results_in_input_order")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*tasks still alive after the test*orphan*"])
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_deadlock_fails_at_once_on_virtual_time(pytester: pytest.Pytester, backend: str) -> None:
+    result = run_against(
+        pytester, DEADLOCKED_ANYIO, f"broken_impl:{backend}:anyio", "-k", "accepts_any_iterable"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*test still running after 10000 s*deadlocked?*"])
+
+
+def test_a_malformed_impl_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = run_against(pytester, DEADLOCKED_ANYIO, "broken_impl:curio")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*backend must be one of*"])
