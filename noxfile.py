@@ -1,4 +1,4 @@
-"""Sessions: tests (3.11-3.13), lint, typecheck; compare and site arrive with their issue.
+"""Sessions: tests (3.11-3.13), compare, lint, typecheck.
 
 ``nox -s tests -- -k retry`` passes everything after ``--`` to pytest.  A
 Python version that is not installed is skipped with a message (and is an
@@ -27,21 +27,22 @@ PACKAGES = ["asyncio_impl", "trio_impl", "anyio_impl"]
 def _expose_pyenv_versions() -> None:
     """Let pyenv's shims answer ``python3.12`` and ``python3.13`` too.
 
-    pyenv's shims only run versions that are active; make every installed
-    3.11-3.13 active for this run unless the user chose already.
+    pyenv's shims only run versions that are active, and ``pyenv exec`` (the
+    shim that started nox) pins ``PYENV_VERSION`` to one.  Add the newest
+    installed version of each minor we test that is not active yet.
     """
-    if "PYENV_VERSION" in os.environ or shutil.which("pyenv") is None:
+    if shutil.which("pyenv") is None:
         return
     listed = subprocess.run(
         ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
     ).stdout.split()
-    chosen = [
-        max((v for v in listed if v.startswith(f"{minor}.")), key=_version_key)
-        for minor in PYTHONS
-        if any(v.startswith(f"{minor}.") for v in listed)
-    ]
-    if chosen:
-        os.environ["PYENV_VERSION"] = ":".join(chosen)
+    active = [v for v in os.environ.get("PYENV_VERSION", "").split(":") if v]
+    for minor in PYTHONS:
+        candidates = [v for v in listed if v.startswith(f"{minor}.")]
+        if candidates and not any(v.startswith(f"{minor}.") for v in active):
+            active.append(max(candidates, key=_version_key))
+    if active:
+        os.environ["PYENV_VERSION"] = ":".join(active)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -65,6 +66,12 @@ def tests(session: nox.Session) -> None:
     """The shared suite on every implementation and backend, plus the native tests."""
     _install(session, "test")
     session.run("pytest", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def compare(session: nox.Session) -> None:
+    """The side-by-side reading: ``nox -s compare`` for the overview, ``-- NAME`` for one."""
+    session.run("python3", "tools/compare.py", *session.posargs)
 
 
 @nox.session(python=PYTHONS[0])
