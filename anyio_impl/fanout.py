@@ -4,11 +4,13 @@
 both backends: the first failure cancels the siblings, the group waits for
 all of them, and every failure comes out in one ``ExceptionGroup``.
 
-anyio 4.16 also ships ``anyio.gather`` and ``anyio.amap``.  They are built on
-the same task groups and give the same guarantees; this exercise spells the
-task group out because the point is to see it.  What the built-ins add is
-convenience (``amap``'s concurrency limit); what they cost is the per-task
-``TaskHandle`` that anyio 4.14+ makes on every ``start_soon``.
+anyio 4.16 also ships ``anyio.gather(*coros)`` and ``anyio.amap(func, args)``.
+They are a task group underneath (``create_task`` and a ``TaskHandle`` per
+child), so they give the same guarantees: a failure comes out as an
+``ExceptionGroup`` and cancels the rest.  They take coroutine objects
+instead of callables and have no concurrency limit, so ``run_all`` spells the
+task group out, with the limit.  Every ``start_soon`` in anyio 4.14+ also
+pays for a ``TaskHandle`` (a cancel scope, an event and a wrapper coroutine).
 
 Sample run::
 

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import trio
 import trio.testing
+from hypothesis import HealthCheck, settings
 
 from .helpers import Impl
 from .targets import DEFAULT_TARGETS, Target
@@ -34,6 +35,21 @@ from .virtual_time import new_virtual_time_loop
 # and the clock jumps straight to it.
 DEADLOCK_GUARD = 10_000.0
 REAL_TIME_GUARD = 30.0
+
+# Property tests run every example in one event loop (anyio's runner is per
+# test), so the function-scoped fixtures are shared by the examples on
+# purpose, and tests assert on time differences.  Derandomized and without
+# a database so that a run is repeatable; no per-example deadline, since
+# wall time on a small, noisy machine says nothing about the code.
+settings.register_profile(
+    "shared-suite",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=60,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("shared-suite")
 
 # Fixtures that stand for one public function and its teaching variants:
 # a test asking for ``run_all`` runs on each variant a target has.
@@ -106,17 +122,23 @@ def run_all(target: Target, run_all_name: str, anyio_backend: object) -> Callabl
 
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
+    """Run every async shared test (each example, for property tests) under the guards."""
     target = pyfuncitem.funcargs.get("target")
-    test = pyfuncitem.obj
-    if not isinstance(target, Target) or not inspect.iscoroutinefunction(test):
+    if not isinstance(target, Target):
         return (yield)
     real_time = pyfuncitem.get_closest_marker("real_time") is not None
     guard = REAL_TIME_GUARD if real_time else DEADLOCK_GUARD
-    pyfuncitem.obj = _guarded(test, target.backend, guard)
+    # hypothesis keeps the test body on ``.hypothesis.inner_test``.
+    holder = getattr(pyfuncitem.obj, "hypothesis", None)
+    owner, attribute = (holder, "inner_test") if holder is not None else (pyfuncitem, "obj")
+    test = getattr(owner, attribute)
+    if not inspect.iscoroutinefunction(test):
+        return (yield)
+    setattr(owner, attribute, _guarded(test, target.backend, guard))
     try:
         return (yield)
     finally:
-        pyfuncitem.obj = test
+        setattr(owner, attribute, test)
 
 
 def _guarded(

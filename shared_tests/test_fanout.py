@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from .helpers import Boom, Fatal, Impl, Probe, leaves, now
 
@@ -174,3 +177,31 @@ async def test_non_callable_is_a_type_error_before_any_child(run_all: RunAll) ->
     assert probe.started == []
     with pytest.raises(TypeError, match="fns"):
         await run_all(42)
+
+
+def list_schedule_makespan(durations: list[int], limit: int | None) -> int:
+    """When the last child ends if each starts, in order, on the first free slot."""
+    slots = [0] * min(limit or len(durations), len(durations))
+    for duration in durations:
+        heapq.heappush(slots, heapq.heappop(slots) + duration)
+    return max(slots, default=0)
+
+
+@given(
+    durations=st.lists(st.integers(min_value=0, max_value=20), max_size=12),
+    limit=st.none() | st.integers(min_value=1, max_value=5),
+)
+async def test_property_order_makespan_and_peak(
+    run_all: RunAll, durations: list[int], limit: int | None
+) -> None:
+    probe = Probe()
+    fns = [probe.child(i, seconds, result=i) for i, seconds in enumerate(durations)]
+    start = now()
+
+    assert await run_all(fns, limit=limit) == list(range(len(durations)))
+
+    assert now() - start == list_schedule_makespan(durations, limit)
+    if limit is not None:
+        assert probe.peak <= limit
+        assert probe.started == list(range(len(durations)))
+    probe.assert_all_done()
