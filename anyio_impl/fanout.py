@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 import anyio
+import anyio.lowlevel
 
 from ._validate import check_callables, check_count
 
@@ -76,5 +77,9 @@ async def run_all(
         for index, fn in enumerate(fns):
             if slots is not None:
                 await slots.acquire()
+                # A sibling may have failed as this slot freed: start nothing
+                # then.  A full checkpoint, since on asyncio the task group
+                # learns of the failure from a callback that may not have run yet.
+                await anyio.lowlevel.checkpoint()
             group.start_soon(run_one, index, fn)
     return [results[index] for index in range(len(fns))]

@@ -7,8 +7,10 @@ needs in ``asyncio_impl.timeouts._shielded``.
 
 Difference worth knowing: on the asyncio backend an anyio shield stops anyio
 cancel scopes, not a raw ``Task.cancel()`` from asyncio code (a bare
-``asyncio.timeout`` around this call, say), which still interrupts the
-shielded cleanup.  On trio there is only one kind of cancellation.
+``asyncio.timeout`` around this call, say), which would still interrupt a
+cleanup shielded in the caller's own task.  So the cleanup runs in a child
+task, which that cancellation cannot reach; on trio, where there is only one
+kind of cancellation, the extra task is merely harmless.
 """
 
 from __future__ import annotations
@@ -82,8 +84,8 @@ async def run_with_cleanup(
         What ``work`` raised, or the caller's cancellation.  An exception
         from ``cleanup`` propagates with the work's exception as its
         ``__context__``, unless the caller was cancelled: then the
-        cancellation stands, with the cleanup's exception as its
-        ``__cause__``.  ValueError: ``cleanup_timeout < 0`` or NaN.
+        cancellation stands, with the cleanup's exception chained to it.
+        ValueError: ``cleanup_timeout < 0`` or NaN.
 
     Never returns before ``cleanup`` has finished or been cut off.  A
     cancellation that arrives during the cleanup is delivered after it.
@@ -107,8 +109,26 @@ async def run_with_cleanup(
 
 async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) -> None:
     """Run ``cleanup`` to its end or its timeout, whatever happens to the caller."""
-    with anyio.move_on_after(timeout, shield=True):
-        await cleanup()
-    # The shield held a cancellation back; deliver it now rather than let a
-    # return without a checkpoint hide it.
-    await anyio.lowlevel.checkpoint_if_cancelled()
+    failure: list[Exception] = []
+
+    async def bounded() -> None:
+        with anyio.move_on_after(timeout, shield=True):
+            try:
+                await cleanup()
+            except Exception as exc:
+                failure.append(exc)  # re-raised below as itself, not in a group
+
+    try:
+        # A child task, because on asyncio a raw Task.cancel() of the caller
+        # passes through anyio's shield but not into another task; the task
+        # group waits for it either way.
+        async with anyio.create_task_group() as group:
+            group.start_soon(bounded)
+        # The shield held a cancellation back: deliver it now.
+        await anyio.lowlevel.checkpoint_if_cancelled()
+    except anyio.get_cancelled_exc_class() as cancelled:
+        if failure:
+            raise cancelled from failure[0]
+        raise
+    if failure:
+        raise failure[0]

@@ -93,12 +93,21 @@ async def run_all_gather(
         check_count("limit", limit, minimum=1)
     slots = asyncio.Semaphore(limit) if limit is not None else None
 
+    failed = False
+
     async def run_one(fn: Callable[[], Awaitable[T]]) -> T:
-        if slots is None:
-            return await fn()
-        await slots.acquire()
-        result = await fn()
-        slots.release()  # as in run_all: a failure keeps its slot
+        nonlocal failed
+        if slots is not None:
+            await slots.acquire()
+            if failed:  # a sibling failed as this slot freed: gather won't stop us
+                raise asyncio.CancelledError
+        try:
+            result = await fn()
+        except BaseException:
+            failed = True
+            raise
+        if slots is not None:
+            slots.release()  # as in run_all: a failure keeps its slot
         return result
 
     tasks = [asyncio.create_task(run_one(fn)) for fn in fns]
@@ -107,23 +116,27 @@ async def run_all_gather(
     except BaseException:
         # gather returned early and left the siblings running: cancel them
         # and wait for every one, as TaskGroup would.
-        await _cancel_and_wait(tasks)
+        caller_cancelled = await _cancel_and_wait(tasks)
         failures = [
             error
             for task in tasks
             if not task.cancelled() and (error := task.exception()) is not None
         ]
-        if not failures:
-            raise  # the caller's cancellation, which gather passed to every child
-        # gather reports the first failure only; rule 4 wants all of them.
-        raise BaseExceptionGroup("unhandled errors in run_all_gather", failures) from None
+        if failures:
+            # gather reports the first failure only; rule 4 wants all of them.
+            # Like TaskGroup, failures win over a cancellation that came meanwhile.
+            raise BaseExceptionGroup("unhandled errors in run_all_gather", failures) from None
+        if caller_cancelled:
+            raise asyncio.CancelledError from None
+        raise  # the caller's cancellation, which gather passed to every child
 
 
-async def _cancel_and_wait(tasks: list[asyncio.Task[T]]) -> None:
+async def _cancel_and_wait(tasks: list[asyncio.Task[T]]) -> bool:
     """Cancel ``tasks`` and wait until every one is done.
 
     A cancellation of the caller while it waits is held back until then: no
-    child may outlive the call.  (TaskGroup's ``__aexit__`` does the same.)
+    child may outlive the call (TaskGroup's ``__aexit__`` does the same).
+    Returns whether there was one.
     """
     for task in tasks:
         task.cancel()
@@ -135,5 +148,4 @@ async def _cancel_and_wait(tasks: list[asyncio.Task[T]]) -> None:
         except asyncio.CancelledError:
             caller_cancelled = True
         pending = {task for task in pending if not task.done()}
-    if caller_cancelled:
-        raise asyncio.CancelledError
+    return caller_cancelled

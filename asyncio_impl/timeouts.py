@@ -6,7 +6,7 @@ on the way out.  ``asyncio.shield`` is not a cancel scope at all: it protects
 the inner task, but the awaiting task still gets ``CancelledError`` at once
 and would return before the shielded work has finished.  Waiting for the
 shielded work to end, as trio's ``CancelScope(shield=True)`` does for free,
-takes the loop in ``_shielded``.
+takes a task of its own and the loop in ``_shielded``.
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ async def run_with_cleanup(
         What ``work`` raised, or the caller's cancellation.  An exception
         from ``cleanup`` propagates with the work's exception as its
         ``__context__``, unless the caller was cancelled: then the
-        cancellation stands, with the cleanup's exception as its
-        ``__cause__``.  ValueError: ``cleanup_timeout < 0`` or NaN.
+        cancellation stands, with the cleanup's exception chained to it.
+        ValueError: ``cleanup_timeout < 0`` or NaN.
 
     Never returns before ``cleanup`` has finished or been cut off.  A
     cancellation that arrives during the cleanup is delivered after it.
@@ -128,10 +128,11 @@ async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) ->
     caller_cancelled = False
     while not task.done():
         try:
-            await asyncio.shield(task)
+            # Not asyncio.shield(): it lets the caller go at once, and re-raises
+            # the cleanup's error over a cancellation that came meanwhile.
+            await asyncio.wait([task])
         except asyncio.CancelledError:
-            # shield() lets the caller go at once; hold it until cleanup ends.
-            caller_cancelled = True
+            caller_cancelled = True  # hold it until the cleanup has ended
     if caller_cancelled:
         raise asyncio.CancelledError from task.exception()
     task.result()

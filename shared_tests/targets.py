@@ -6,7 +6,9 @@ says how the suite cancels the code under test, the way its own users
 would: ``native`` (``Task.cancel()`` via ``asyncio.timeout`` on asyncio, a
 cancel scope on trio) or ``anyio`` (anyio cancel scopes).  It defaults to
 ``anyio`` for packages whose name starts with ``anyio`` and ``native``
-otherwise.
+otherwise.  The defaults add ``anyio_impl:asyncio:native``: anyio code
+called from plain asyncio code is cancelled by ``Task.cancel()``, and must
+hold up under it too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ DEFAULT_TARGETS = (
     "asyncio_impl:asyncio",
     "trio_impl:trio",
     "anyio_impl:asyncio",
+    "anyio_impl:asyncio:native",
     "anyio_impl:trio",
 )
 
@@ -34,7 +37,8 @@ class Target:
 
     @property
     def id(self) -> str:
-        return f"{self.package}-{self.backend}"
+        suffix = "" if self.style == default_style(self.package) else f"-{self.style}"
+        return f"{self.package}-{self.backend}{suffix}"
 
     @classmethod
     def parse(cls, spec: str) -> Target:
@@ -42,8 +46,7 @@ class Target:
         if len(parts) not in (2, 3) or not all(parts):
             raise ValueError(f"--impl wants PACKAGE:BACKEND[:STYLE], got {spec!r}")
         package, backend = parts[0], parts[1]
-        default_style = "anyio" if package.startswith("anyio") else "native"
-        style = parts[2] if len(parts) == 3 else default_style
+        style = parts[2] if len(parts) == 3 else default_style(package)
         if backend not in BACKENDS:
             raise ValueError(f"--impl {spec!r}: backend must be one of {BACKENDS}")
         if style not in STYLES:
@@ -52,3 +55,7 @@ class Target:
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"{self.package}.{name}")
+
+
+def default_style(package: str) -> str:
+    return "anyio" if package.startswith("anyio") else "native"

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from .contract import CONTRACT, EXTRAS
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILT_IN = ("asyncio_impl", "trio_impl", "anyio_impl")
 
 
 def bare_signature(obj: object) -> str:
@@ -88,3 +92,10 @@ def test_docstrings_state_blocking_cancellation_and_errors(package: str, module_
         assert "cancel" in doc.lower(), (
             f"{package}.{module_name}.{name}: the docstring must say what cancellation does"
         )
+
+
+def test_built_in_packages_share_one_validation_helper() -> None:
+    """Each package keeps its own ``_validate.py`` to stand alone; they must not drift."""
+    texts = {package: (ROOT / package / "_validate.py").read_text() for package in BUILT_IN}
+    different = [package for package in BUILT_IN if texts[package] != texts[BUILT_IN[0]]]
+    assert not different, f"_validate.py differs from {BUILT_IN[0]}'s in {different}"

@@ -68,8 +68,22 @@ async def test_caller_cancellation_is_not_captured(impl: Impl) -> None:
     probe.assert_all_done()
 
 
+async def test_caller_cancellation_stands_when_a_child_fails_while_cancelled(impl: Impl) -> None:
+    probe = Probe()
+    fns = [probe.child(0, 10, error_when_cancelled=Boom("while cancelled")), probe.child(1, 10)]
+
+    async with impl.cancel_after(1) as outcome:
+        await impl.errors.run_settled(fns)
+        pytest.fail("the cancellation was swallowed")
+
+    assert outcome.cancelled_caught
+    probe.assert_all_done()
+
+
 async def test_non_callable_is_a_type_error_before_any_child(impl: Impl) -> None:
     probe = Probe()
     with pytest.raises(TypeError, match=r"fns\[0\]"):
         await impl.errors.run_settled([None, probe.child(1, 1)])
+    with pytest.raises(TypeError, match="fns"):
+        await impl.errors.run_settled(7)
     assert probe.started == []

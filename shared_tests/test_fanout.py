@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -126,6 +127,31 @@ async def test_non_exception_failure_comes_out_in_a_base_group(run_all: RunAll) 
         await run_all([probe.child(0, 1, error=fatal), probe.child(1, 10)])
     assert leaves(caught.value) == [fatal]
     assert probe.cancelled == [1]
+    probe.assert_all_done()
+
+
+async def test_failure_while_the_caller_winds_down_is_not_lost(impl: Impl, run_all: RunAll) -> None:
+    """A child fails; while its siblings wind down, the caller is cancelled too.
+
+    The failures still come out (as TaskGroup does); a cancellation that
+    arrives later does not erase them.
+    """
+    probe = Probe()
+    first, during_cancel = Boom("first"), Boom("while cancelled")
+
+    async def slow_to_cancel() -> None:
+        try:
+            await anyio.sleep(10)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.sleep(1)  # winds down for 1 s, across the caller's cancellation
+            raise during_cancel
+
+    with pytest.raises(ExceptionGroup) as caught:
+        async with impl.cancel_after(1.5):
+            await run_all([probe.child(0, 1, error=first), slow_to_cancel])
+
+    assert sorted(leaves(caught.value), key=str) == [first, during_cancel]
 
 
 async def test_caller_cancellation_reaches_every_child(impl: Impl, run_all: RunAll) -> None:
@@ -145,13 +171,37 @@ async def test_caller_cancellation_reaches_every_child(impl: Impl, run_all: RunA
 async def test_caller_cancellation_while_waiting_for_a_slot(impl: Impl, run_all: RunAll) -> None:
     probe = Probe()
     fns = [probe.child(i, 10) for i in range(4)]
+    start = now()
 
     async with impl.cancel_after(1) as outcome:
         await run_all(fns, limit=1)
 
     assert outcome.cancelled_caught
+    assert now() - start == 1
     assert probe.started == [0]
+    assert probe.cancelled == [0]
     probe.assert_all_done()
+
+
+@pytest.mark.parametrize("failing", [0, 1], ids=["fail-then-succeed", "succeed-then-fail"])
+async def test_no_child_starts_when_a_slot_frees_as_a_sibling_fails(
+    run_all: RunAll, failing: int
+) -> None:
+    """A success and a failure in the same instant: the freed slot starts nothing.
+
+    The order in which the two wake up is up to the scheduler (trio randomises
+    it), so the race is run many times.
+    """
+    for _ in range(20):
+        probe = Probe()
+        fns = [probe.child(i, 1, error=Boom() if i == failing else None) for i in range(2)]
+        fns += [probe.child(i, 1) for i in range(2, 4)]
+
+        with pytest.raises(ExceptionGroup):
+            await run_all(fns, limit=2)
+
+        assert sorted(probe.started) == [0, 1]
+        probe.assert_all_done()
 
 
 @pytest.mark.parametrize("limit", [0, -1, math.nan, math.inf, -math.inf])

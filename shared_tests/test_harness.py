@@ -7,11 +7,19 @@ the run fails for the right reason.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import textwrap
 from pathlib import Path
 
+import anyio
 import pytest
+import trio
+import trio.testing
+
+from .helpers import Impl, now
+from .targets import Target
+from .virtual_time import VirtualTimeEventLoop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,3 +102,21 @@ def test_a_malformed_impl_option_is_a_usage_error(pytester: pytest.Pytester) -> 
     result = run_against(pytester, DEADLOCKED_ANYIO, "broken_impl:curio")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*backend must be one of*"])
+
+
+@pytest.mark.real_time
+async def test_real_time_marker_gives_the_real_clock(target: Target, impl: Impl) -> None:
+    assert not on_virtual_time(target.backend)
+
+
+async def test_unmarked_tests_run_on_virtual_time(target: Target, impl: Impl) -> None:
+    assert on_virtual_time(target.backend)
+    start = now()
+    await anyio.sleep(3600)  # an hour of virtual time, no real waiting
+    assert now() - start == 3600
+
+
+def on_virtual_time(backend: str) -> bool:
+    if backend == "trio":
+        return isinstance(trio.lowlevel.current_clock(), trio.testing.MockClock)
+    return isinstance(asyncio.get_running_loop(), VirtualTimeEventLoop)

@@ -237,10 +237,58 @@ async def test_cleanup_error_does_not_replace_the_callers_cancellation(impl: Imp
     assert steps.events[-1] == ("cleanup end", 2)
 
 
+async def test_cleanup_error_during_the_callers_cancellation_does_not_replace_it(
+    impl: Impl,
+) -> None:
+    """The caller is cancelled while the cleanup runs, then the cleanup fails."""
+    cleanup_error = Boom("cleanup")
+    for work_error in (None, Boom("work")):
+        steps = Steps()
+        async with impl.cancel_after(2) as outcome:
+            await impl.timeouts.run_with_cleanup(
+                steps.action("work", 1, error=work_error),
+                steps.action("cleanup", 3, error=cleanup_error),
+                cleanup_timeout=5,
+            )
+            pytest.fail("the cancellation was swallowed")
+        assert outcome.cancelled_caught
+        assert steps.events[-1] == ("cleanup end", 4)
+
+
+@pytest.mark.parametrize(("cleanup_timeout", "cleanup_end"), [(0, None), (math.inf, 101)])
+async def test_cleanup_timeout_zero_and_infinity(
+    impl: Impl, cleanup_timeout: float, cleanup_end: float | None
+) -> None:
+    steps = Steps()
+    result = await impl.timeouts.run_with_cleanup(
+        steps.action("work", 1, result="r"),
+        steps.action("cleanup", 100),
+        cleanup_timeout=cleanup_timeout,
+    )
+    assert result == "r"
+    if cleanup_end is None:  # zero: cut off at its first wait, no time passes
+        assert steps.events[-1] == ("cleanup cancelled", 1)
+    else:
+        assert steps.events[-1] == ("cleanup end", cleanup_end)
+
+
+async def test_call_or_default_zero_and_infinity(impl: Impl) -> None:
+    probe = Probe()
+    assert await impl.timeouts.call_or_default(probe.child(0, 1), 0, "default") == "default"
+    assert probe.cancelled == [0]
+    start = now()
+    assert await impl.timeouts.call_or_default(probe.child(1, 900, result=1), math.inf, 0) == 1
+    assert now() - start == 900
+
+
 # ---------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("seconds", [-1, -0.5, math.nan, -math.inf])
+@pytest.mark.parametrize(
+    "seconds",
+    [-1, -0.5, math.nan, -math.inf, -(10**400), 10**400],
+    ids=["-1", "-0.5", "nan", "-inf", "-huge", "huge"],
+)
 @pytest.mark.parametrize("function", ["call_with_timeout", "call_or_default"])
 async def test_bad_seconds_is_a_value_error_before_fn_runs(
     impl: Impl, function: str, seconds: float
@@ -276,6 +324,14 @@ async def test_bad_cleanup_timeout_is_rejected_before_work_runs(
     assert probe.started == []
 
 
-async def test_non_callable_work_is_a_type_error(impl: Impl) -> None:
+async def test_non_callable_arguments_are_type_errors(impl: Impl) -> None:
+    probe = Probe()
     with pytest.raises(TypeError, match="work"):
-        await impl.timeouts.run_with_cleanup("work", Probe().child(0, 1), cleanup_timeout=1)
+        await impl.timeouts.run_with_cleanup("work", probe.child(0, 1), cleanup_timeout=1)
+    with pytest.raises(TypeError, match="cleanup"):
+        await impl.timeouts.run_with_cleanup(probe.child(0, 1), None, cleanup_timeout=1)
+    with pytest.raises(TypeError, match="fn"):
+        await impl.timeouts.call_with_timeout(3, 1)
+    with pytest.raises(TypeError, match="fn"):
+        await impl.timeouts.call_or_default(3, 1, "default")
+    assert probe.started == []

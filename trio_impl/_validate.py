@@ -28,6 +28,10 @@ def check_number(
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is out of range: too large for a float") from None
     if math.isnan(value):
         raise ValueError(f"{name} must not be NaN")
     if math.isinf(value) and not (allow_inf and value > 0):
@@ -35,7 +39,7 @@ def check_number(
     if value < minimum or (exclusive and value == minimum):
         relation = ">" if exclusive else ">="
         raise ValueError(f"{name} must be {relation} {minimum:g}, got {value!r}")
-    return float(value)
+    return value
 
 
 def check_count(name: str, value: object, *, minimum: int) -> int:

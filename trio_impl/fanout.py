@@ -73,5 +73,7 @@ async def run_all(
         for index, fn in enumerate(fns):
             if slots is not None:
                 await slots.acquire()
+                # A sibling may have failed as this slot freed: start nothing then.
+                await trio.lowlevel.checkpoint_if_cancelled()
             nursery.start_soon(run_one, index, fn)
     return [results[index] for index in range(len(fns))]

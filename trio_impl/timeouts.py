@@ -44,7 +44,7 @@ async def call_with_timeout(fn: Callable[[], Awaitable[T]], seconds: float) -> T
     seconds = check_number("seconds", seconds, allow_inf=True)
     with trio.move_on_after(seconds):
         return await fn()
-    raise TimeoutError(f"gave up after {seconds:g} seconds")
+    raise TimeoutError
 
 
 async def call_or_default(fn: Callable[[], Awaitable[T]], seconds: float, default: D) -> T | D:
@@ -82,8 +82,8 @@ async def run_with_cleanup(
         What ``work`` raised, or the caller's cancellation.  An exception
         from ``cleanup`` propagates with the work's exception as its
         ``__context__``, unless the caller was cancelled: then the
-        cancellation stands, with the cleanup's exception as its
-        ``__cause__``.  ValueError: ``cleanup_timeout < 0`` or NaN.
+        cancellation stands, with the cleanup's exception chained to it.
+        ValueError: ``cleanup_timeout < 0`` or NaN.
 
     Never returns before ``cleanup`` has finished or been cut off.  A
     cancellation that arrives during the cleanup is delivered after it.
@@ -107,8 +107,10 @@ async def run_with_cleanup(
 
 async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) -> None:
     """Run ``cleanup`` to its end or its timeout, whatever happens to the caller."""
-    with trio.move_on_after(timeout, shield=True):
-        await cleanup()
-    # The shield held a cancellation back; deliver it now rather than let a
-    # return without a checkpoint hide it.
-    await trio.lowlevel.checkpoint_if_cancelled()
+    try:
+        with trio.move_on_after(timeout, shield=True):
+            await cleanup()
+    finally:
+        # The shield held a cancellation back: deliver it now, ahead of a
+        # cleanup error too, rather than let a return without a checkpoint hide it.
+        await trio.lowlevel.checkpoint_if_cancelled()
