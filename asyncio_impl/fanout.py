@@ -24,6 +24,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from ._tasks import cancel_and_wait
 from ._validate import check_callables, check_count
 
 __all__ = ["run_all", "run_all_gather"]
@@ -116,7 +117,7 @@ async def run_all_gather(
     except BaseException:
         # gather returned early and left the siblings running: cancel them
         # and wait for every one, as TaskGroup would.
-        caller_cancelled = await _cancel_and_wait(tasks)
+        caller_cancelled = await cancel_and_wait(tasks)
         failures = [
             error
             for task in tasks
@@ -129,23 +130,3 @@ async def run_all_gather(
         if caller_cancelled:
             raise asyncio.CancelledError from None
         raise  # the caller's cancellation, which gather passed to every child
-
-
-async def _cancel_and_wait(tasks: list[asyncio.Task[T]]) -> bool:
-    """Cancel ``tasks`` and wait until every one is done.
-
-    A cancellation of the caller while it waits is held back until then: no
-    child may outlive the call (TaskGroup's ``__aexit__`` does the same).
-    Returns whether there was one.
-    """
-    for task in tasks:
-        task.cancel()
-    caller_cancelled = False
-    pending: set[asyncio.Task[T]] = {task for task in tasks if not task.done()}
-    while pending:
-        try:
-            await asyncio.wait(pending)
-        except asyncio.CancelledError:
-            caller_cancelled = True
-        pending = {task for task in pending if not task.done()}
-    return caller_cancelled

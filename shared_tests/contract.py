@@ -13,8 +13,19 @@ CONTRACT: dict[str, dict[str, str]] = {
     "fanout": {
         "run_all": "(fns, *, limit=None)",
     },
+    "background": {
+        "run_with_heartbeat": "(work, *, interval, beat)",
+        "run_after_ready": "(service, client)",
+    },
+    "completion": {
+        "completed": "(fns)",
+    },
     "errors": {
         "run_settled": "(fns)",
+    },
+    "racing": {
+        "first_completed": "(fns)",
+        "staggered_race": "(fns, *, delay)",
     },
     "timeouts": {
         "call_with_timeout": "(fn, seconds)",
@@ -25,6 +36,9 @@ CONTRACT: dict[str, dict[str, str]] = {
 
 # Extra public names the contract itself names, with their own signatures.
 EXTRAS: dict[str, dict[str, str]] = {
+    "completion": {
+        "as_completed_leaky": "(fns)",
+    },
     "fanout": {
         "run_all_gather": "(fns, *, limit=None)",
     },

@@ -8,10 +8,11 @@ what ``gather`` does without the repairs in ``run_all_gather``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
-from asyncio_impl import errors, fanout, timeouts
+from asyncio_impl import background, completion, errors, fanout, timeouts
 
 pytestmark = pytest.mark.asyncio
 
@@ -92,3 +93,50 @@ async def test_run_with_cleanup_survives_a_second_cancel() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert events == ["cleanup done"]
+
+
+async def test_as_completed_leaves_orphans_on_break_completed_does_not() -> None:
+    """CPython issue 99933: the broken/fixed pair, same consumer loop."""
+    loop = asyncio.get_running_loop()
+    finished: list[str] = []
+
+    def job(name: str, seconds: float) -> Callable[[], Awaitable[str]]:
+        async def run() -> str:
+            await asyncio.sleep(seconds)
+            finished.append(name)
+            return name
+
+        return run
+
+    leaky = completion.as_completed_leaky([job("leaky fast", 1), job("leaky slow", 5)])
+    async for _, name in leaky:
+        assert name == "leaky fast"
+        break
+    await leaky.aclose()
+    await asyncio.sleep(10)
+    assert finished == ["leaky fast", "leaky slow"]  # the slow one ran on, unobserved
+
+    start = loop.time()
+    async with completion.completed([job("fast", 1), job("slow", 5)]) as results:
+        async for _, name in results:
+            assert name == "fast"
+            break
+    assert loop.time() - start == 1
+    await asyncio.sleep(10)
+    assert "slow" not in finished  # cancelled when the block was left
+
+
+async def test_run_after_ready_is_built_from_an_event() -> None:
+    """What nursery.start gives trio, asyncio gets from an Event and a check."""
+    loop = asyncio.get_running_loop()
+
+    async def service(ready: Callable[[str], None]) -> None:
+        await asyncio.sleep(2)
+        ready("listening")
+        await asyncio.Event().wait()  # serve until cancelled
+
+    async def client(value: str) -> str:
+        return f"{value} at {loop.time():g}"
+
+    start = loop.time()
+    assert await background.run_after_ready(service, client) == f"listening at {start + 2:g}"

@@ -6,13 +6,14 @@ how a trio project tests its own code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import pytest
 import trio
 import trio.testing
 
-from trio_impl import errors, fanout, timeouts
+from trio_impl import background, errors, fanout, racing, timeouts
 
 pytestmark = pytest.mark.trio
 
@@ -73,3 +74,33 @@ async def test_call_with_timeout_raises_builtin_timeout_error_not_too_slow_error
         await timeouts.call_with_timeout(trio.sleep_forever, 2)
     assert not isinstance(caught.value, trio.TooSlowError)
     assert trio.current_time() == 2
+
+
+async def test_run_after_ready_is_nursery_start(autojump_clock: trio.testing.MockClock) -> None:
+    async def service(ready: Callable[[str], None]) -> None:
+        await trio.sleep(2)
+        ready("listening")
+        await trio.sleep_forever()
+
+    async def client(value: str) -> tuple[str, float]:
+        return value, trio.current_time()
+
+    assert await background.run_after_ready(service, client) == ("listening", 2)
+
+
+async def test_staggered_race_starts_the_next_attempt_on_failure(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    starts: list[float] = []
+
+    async def refused() -> str:
+        starts.append(trio.current_time())
+        await trio.sleep(0.1)
+        raise ConnectionRefusedError
+
+    async def accepted() -> str:
+        starts.append(trio.current_time())
+        return "connected"
+
+    assert await racing.staggered_race([refused, accepted], delay=0.25) == "connected"
+    assert starts == [0, 0.1]

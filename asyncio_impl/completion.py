@@ -1,0 +1,87 @@
+"""Results as they complete, in a block that owns the tasks.
+
+``asyncio.as_completed`` (the lesson's version) hands out results in
+completion order, but it owns nothing: break out of the loop and the
+remaining tasks keep running, unobserved (CPython issue 99933);
+``as_completed_leaky`` keeps that version for the tests to show.  Fixing it
+takes a scope that outlives the loop: ``completed`` is an async context
+manager around a ``TaskGroup`` and a ``Queue``; leaving the block cancels
+what is still running and waits for it.
+
+The pattern is trio's (a nursery and a memory channel) and anyio 4.16's own
+``anyio.as_completed`` (a task group and a memory object stream, yielding
+``TaskHandle`` objects rather than ``(index, result)`` pairs, and refusing
+an empty input).  A bare async generator cannot give this guarantee: its
+consumer may abandon it at any ``yield`` (PEP 789), hence the context manager.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
+from typing import TypeVar
+
+from ._validate import check_callables
+
+__all__ = ["completed", "as_completed_leaky"]
+
+T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def completed(
+    fns: Iterable[Callable[[], Awaitable[T]]],
+) -> AsyncGenerator[AsyncIterator[tuple[int, T]], None]:
+    """Start every callable; iterate ``(index, result)`` pairs as they finish.
+
+    Usage::
+
+        async with completed(fns) as results:
+            async for index, result in results:
+                ...
+
+    Every callable starts on entering the block.  The iterator ends when all
+    have finished.
+
+    Raises:
+        ExceptionGroup: a callable failed (the rest were cancelled), or the
+            block raised; it comes out of the ``async with``.
+        TypeError: a non-callable in ``fns``.
+
+    Leaving the block early cancels the unfinished callables and waits for
+    them.  Cancelling the caller does the same.
+    """
+    fns = check_callables("fns", fns)
+    finished: asyncio.Queue[tuple[int, T]] = asyncio.Queue()
+
+    async def run_one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
+        finished.put_nowait((index, await fn()))
+
+    async def results() -> AsyncGenerator[tuple[int, T], None]:
+        for _ in fns:
+            yield await finished.get()
+
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(run_one(index, fn)) for index, fn in enumerate(fns)]
+        yield results()
+        for task in tasks:  # the block was left early: nobody will read the rest
+            task.cancel()
+
+
+async def as_completed_leaky(
+    fns: Iterable[Callable[[], Awaitable[T]]],
+) -> AsyncGenerator[tuple[int, T], None]:
+    """The lesson's ``asyncio.as_completed`` loop, as an async generator.
+
+    Kept to show what goes wrong: leaving the loop early (``break``, an
+    exception, a cancelled consumer) leaves the remaining tasks running, and
+    a failure leaves the siblings running too.  Use ``completed`` instead.
+    """
+    fns = check_callables("fns", fns)
+
+    async def indexed(index: int, fn: Callable[[], Awaitable[T]]) -> tuple[int, T]:
+        return index, await fn()
+
+    for next_done in asyncio.as_completed([indexed(i, fn) for i, fn in enumerate(fns)]):
+        yield await next_done

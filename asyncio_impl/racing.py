@@ -1,0 +1,144 @@
+"""Racing: the first success wins, with everything started at once or staggered.
+
+``first_completed`` is the lesson's ``asyncio.wait(return_when=FIRST_COMPLETED)``
+in a loop: a failure is not a result, so it waits again until a success or
+until all have failed.  asyncio.wait cancels nothing, so the losers are
+cancelled and awaited by hand in ``finally``.
+
+``staggered_race`` is happy eyeballs (RFC 8305), CPython's
+``asyncio.staggered.staggered_race`` done again.  Two of the bugs that file
+fixed are avoided by construction here: two attempts that succeed in the
+same instant give one winner (the lower index; every later success is
+dropped), and when the delay expires in the same instant that an attempt
+succeeds, a ``sleep(0)`` lets that success be seen before a new attempt
+starts.  Compare trio's version: a nursery, an ``Event`` per attempt and
+``move_on_after`` replace the bookkeeping below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+from ._tasks import cancel_and_wait
+from ._validate import check_callables, check_number
+
+__all__ = ["first_completed", "staggered_race"]
+
+T = TypeVar("T")
+
+
+async def first_completed(fns: Iterable[Callable[[], Awaitable[T]]]) -> T:
+    """Start every callable at once; return the first success.
+
+    Args:
+        fns: zero-argument async callables.
+
+    Returns:
+        The result of the first to succeed.  In a tie, the lowest index wins.
+
+    Raises:
+        ExceptionGroup: every attempt failed; it holds every failure, in
+            input order.  BaseExceptionGroup: an attempt raised a
+            non-``Exception``; the rest were cancelled.
+        ValueError: ``fns`` is empty.  TypeError: a non-callable in it.
+
+    Returns only after every loser has been cancelled and has finished.
+    Cancelling the caller cancels every attempt and waits for them.
+    """
+    fns = check_callables("fns", fns)
+    if not fns:
+        raise ValueError("fns must not be empty")
+    tasks = [asyncio.create_task(_call(fn)) for fn in fns]
+    failures: dict[int, Exception] = {}
+    try:
+        pending = set(tasks)
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in sorted(done, key=tasks.index):
+                if (winner := _settle(task, tasks.index(task), failures)) is not None:
+                    return winner[0]
+        raise ExceptionGroup("every attempt failed", [failures[i] for i in sorted(failures)])
+    finally:
+        if await cancel_and_wait(tasks):
+            raise asyncio.CancelledError
+
+
+async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: float) -> T:
+    """Start attempts one by one, each after the previous failed or ``delay`` passed.
+
+    Args:
+        fns: zero-argument async callables, tried in order.
+        delay: seconds to give an attempt before the next one starts too;
+            ``0`` starts all at once, ``math.inf`` only after failures.
+
+    Returns:
+        The result of the first attempt to succeed (in a tie, the lowest
+        index); every other attempt is cancelled and has finished.
+
+    Raises:
+        ExceptionGroup: every attempt failed; it holds every failure, in
+            input order.  BaseExceptionGroup: an attempt raised a
+            non-``Exception``; the rest were cancelled.
+        ValueError: ``fns`` is empty, ``delay < 0`` or NaN.
+
+    Cancelling the caller cancels every attempt and waits for them.
+    """
+    fns = check_callables("fns", fns)
+    delay = check_number("delay", delay, allow_inf=True)
+    if not fns:
+        raise ValueError("fns must not be empty")
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[T]] = []
+    failures: dict[int, Exception] = {}
+    start_next = True
+    next_start = loop.time()
+    try:
+        while True:
+            if start_next and len(tasks) < len(fns):
+                tasks.append(asyncio.create_task(_call(fns[len(tasks)])))
+                next_start = loop.time() + delay
+            # Wait until an attempt ends, or until the latest has had its delay.
+            timed_out = False
+            running = [task for task in tasks if not task.done()]
+            if running:
+                all_started = len(tasks) == len(fns) or math.isinf(delay)
+                timeout = None if all_started else max(0.0, next_start - loop.time())
+                done, _ = await asyncio.wait(
+                    running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not done:
+                    timed_out = True
+                    # An attempt may succeed in this same instant: let it
+                    # report before another one starts.
+                    await asyncio.sleep(0)
+            for index, task in enumerate(tasks):  # in index order: the lowest wins a tie
+                if not task.done() or index in failures:
+                    continue
+                if (winner := _settle(task, index, failures)) is not None:
+                    return winner[0]
+            if len(failures) == len(fns):
+                raise ExceptionGroup("every attempt failed", [failures[i] for i in range(len(fns))])
+            start_next = timed_out or (len(tasks) - 1) in failures
+    finally:
+        if await cancel_and_wait(tasks):
+            raise asyncio.CancelledError
+
+
+async def _call(fn: Callable[[], Awaitable[T]]) -> T:
+    return await fn()
+
+
+def _settle(task: asyncio.Task[T], index: int, failures: dict[int, Exception]) -> tuple[T] | None:
+    """``(result,)`` for a success; record an ``Exception``; raise anything else."""
+    if task.cancelled():
+        raise BaseExceptionGroup("an attempt was cancelled", [asyncio.CancelledError()])
+    error = task.exception()
+    if error is None:
+        return (task.result(),)
+    if not isinstance(error, Exception):
+        raise BaseExceptionGroup("an attempt failed", [error])
+    failures[index] = error
+    return None

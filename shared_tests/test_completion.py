@@ -1,0 +1,98 @@
+"""completion.completed (CONTRACT.md, section completion)."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from .helpers import Boom, Impl, Probe, leaves, now
+
+
+async def test_results_arrive_in_completion_order_with_their_index(impl: Impl) -> None:
+    probe = Probe()
+    fns = [probe.child(i, seconds, result=f"r{i}") for i, seconds in enumerate([3, 1, 2])]
+    start = now()
+    seen = []
+    async with impl.completion.completed(fns) as results:
+        async for index, result in results:
+            seen.append((index, result, now() - start))
+    assert seen == [(1, "r1", 1), (2, "r2", 2), (0, "r0", 3)]
+    probe.assert_all_done()
+
+
+async def test_every_callable_starts_on_entering_the_block(impl: Impl) -> None:
+    probe = Probe()
+    fns = [probe.child(i, seconds, result=i) for i, seconds in enumerate([2, 1])]
+    start = now()
+    async with impl.completion.completed(fns) as results:
+        await anyio.sleep(5)  # not reading yet
+        assert sorted(probe.started) == [0, 1]
+        assert [pair async for pair in results] == [(1, 1), (0, 0)]
+    assert now() - start == 5
+
+
+async def test_empty_input_ends_at_once(impl: Impl) -> None:
+    async with impl.completion.completed([]) as results:
+        assert [pair async for pair in results] == []
+
+
+async def test_leaving_early_cancels_the_rest(impl: Impl) -> None:
+    probe = Probe()
+    fns = [probe.child(i, seconds, result=i) for i, seconds in enumerate([5, 1, 9])]
+    start = now()
+    async with impl.completion.completed(fns) as results:
+        async for index, _ in results:
+            assert index == 1
+            break
+    assert now() - start == 1
+    assert sorted(probe.cancelled) == [0, 2]
+    probe.assert_all_done()
+
+
+async def test_a_failure_cancels_the_rest_and_comes_out_of_the_block(impl: Impl) -> None:
+    probe = Probe()
+    error = Boom("child 1")
+    fns = [probe.child(0, 1, result="zero"), probe.child(1, 2, error=error), probe.child(2, 9)]
+    seen = []
+    with pytest.raises(ExceptionGroup) as caught:
+        async with impl.completion.completed(fns) as results:
+            async for pair in results:
+                seen.append(pair)
+    assert seen == [(0, "zero")]
+    assert leaves(caught.value) == [error]
+    assert probe.cancelled == [2]
+    assert now() == 2
+    probe.assert_all_done()
+
+
+async def test_an_error_in_the_block_comes_out_in_the_group_and_cancels_the_rest(
+    impl: Impl,
+) -> None:
+    probe = Probe()
+    error = Boom("consumer")
+    with pytest.raises(ExceptionGroup) as caught:
+        async with impl.completion.completed([probe.child(0, 1), probe.child(1, 5)]) as results:
+            async for _ in results:
+                raise error
+    assert leaves(caught.value) == [error]
+    assert probe.cancelled == [1]
+    probe.assert_all_done()
+
+
+async def test_caller_cancellation_cancels_every_callable(impl: Impl) -> None:
+    probe = Probe()
+    fns = [probe.child(i, 10) for i in range(3)]
+    async with impl.cancel_after(2) as outcome, impl.completion.completed(fns) as results:
+        async for _ in results:
+            pytest.fail("nothing finishes before the cancellation")
+    assert outcome.cancelled_caught
+    assert sorted(probe.cancelled) == [0, 1, 2]
+    probe.assert_all_done()
+
+
+async def test_non_callable_is_a_type_error_before_any_child(impl: Impl) -> None:
+    probe = Probe()
+    with pytest.raises(TypeError, match=r"fns\[1\]"):
+        async with impl.completion.completed([probe.child(0, 1), 5]):
+            pass
+    assert probe.started == []

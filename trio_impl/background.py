@@ -1,0 +1,114 @@
+"""Background tasks: a heartbeat beside the work, and a service started with a handshake.
+
+Differences: ``nursery.start`` is the readiness handshake: the value passed
+to ``task_status.started`` comes back from ``start``, a child that returns
+without calling it is a ``RuntimeError``, and a failure before it propagates
+from ``start`` with the client never run.  Stopping the background task is
+one ``nursery.cancel_scope.cancel()``.
+
+The heartbeat's schedule is start + k·interval on trio's clock
+(``sleep_until``), so it does not drift; a tick that passed while ``beat``
+ran is skipped.  A tick due at the very instant ``work`` ends may or may not
+beat: the two are simultaneous and the scheduler picks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import trio
+
+from ._validate import check_callable, check_number
+
+__all__ = ["run_with_heartbeat", "run_after_ready"]
+
+T = TypeVar("T")
+V = TypeVar("V")
+
+
+async def run_with_heartbeat(
+    work: Callable[[], Awaitable[T]],
+    *,
+    interval: float,
+    beat: Callable[[], Awaitable[object]],
+) -> T:
+    """Await ``work()``; meanwhile await ``beat()`` every ``interval`` seconds.
+
+    Args:
+        work: the async callable whose result this call returns.
+        interval: seconds between scheduled beats, from the call's start.
+        beat: awaited at start + k·interval (k = 1, 2, ...); beats never
+            overlap; a tick missed while ``beat`` ran is skipped.
+
+    Returns:
+        What ``work`` returned.  No beat starts after that.
+
+    Raises:
+        ExceptionGroup: ``work`` or ``beat`` failed; the other was cancelled.
+        ValueError: ``interval <= 0`` or not finite.
+
+    Blocks until ``work`` has finished and the heartbeat has stopped.
+    Cancelling the caller cancels both.
+    """
+    check_callable("work", work)
+    check_callable("beat", beat)
+    interval = check_number("interval", interval, exclusive=True)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_beat_forever, interval, beat)
+        result = await work()
+        nursery.cancel_scope.cancel()
+    return result
+
+
+async def _beat_forever(interval: float, beat: Callable[[], Awaitable[object]]) -> None:
+    start = trio.current_time()
+    tick = 0
+    while True:
+        tick = _next_tick(start, interval, tick, trio.current_time())
+        await trio.sleep_until(start + tick * interval)
+        await beat()
+
+
+def _next_tick(start: float, interval: float, last: int, now: float) -> int:
+    """The first tick after ``last`` that is not strictly in the past."""
+    tick = max(last + 1, math.ceil((now - start) / interval))
+    if tick - 1 > last and start + (tick - 1) * interval >= now:
+        tick -= 1  # float rounding pushed an on-time tick into the past
+    return tick
+
+
+async def run_after_ready(
+    service: Callable[[Callable[[V], None]], Awaitable[object]],
+    client: Callable[[V], Awaitable[T]],
+) -> T:
+    """Start ``service``, wait until it calls ``ready(value)``, then await ``client(value)``.
+
+    Args:
+        service: ``service(ready)`` calls ``ready(value)`` once it can serve,
+            then keeps running until cancelled.
+        client: awaited with that value; when it returns, the service is
+            cancelled.
+
+    Returns:
+        What ``client`` returned, once the service has finished.
+
+    Raises:
+        ExceptionGroup: the service failed (before ``ready``: the client never
+            ran) or the client failed; or, holding a ``RuntimeError``, the
+            service returned without calling ``ready``.
+
+    Blocks until both have finished.  Cancelling the caller cancels both.
+    """
+    check_callable("service", service)
+    check_callable("client", client)
+
+    async def serve(*, task_status: trio.TaskStatus[V] = trio.TASK_STATUS_IGNORED) -> None:
+        await service(task_status.started)
+
+    async with trio.open_nursery() as nursery:
+        value: V = await nursery.start(serve)
+        result = await client(value)
+        nursery.cancel_scope.cancel()
+    return result
