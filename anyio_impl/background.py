@@ -22,9 +22,12 @@ from typing import TypeVar
 import anyio
 import anyio.abc
 
+from ._tasks import call_child
 from ._validate import check_callable, check_number
 
 __all__ = ["run_with_heartbeat", "run_after_ready"]
+
+_SLACK = 1e-9  # in intervals: how far past a tick still counts as on it
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -72,14 +75,18 @@ async def _beat_forever(interval: float, beat: Callable[[], Awaitable[object]]) 
     while True:
         tick = _next_tick(start, interval, tick, anyio.current_time())
         await anyio.sleep_until(start + tick * interval)
-        await beat()
+        await call_child(beat)
 
 
 def _next_tick(start: float, interval: float, last: int, now: float) -> int:
-    """The first tick after ``last`` that is not strictly in the past."""
-    tick = max(last + 1, math.ceil((now - start) / interval))
-    if tick - 1 > last and start + (tick - 1) * interval >= now:
-        tick -= 1  # float rounding pushed an on-time tick into the past
+    """The first tick after ``last`` that is not strictly in the past.
+
+    A beat that ends on a tick, give or take float rounding (0.3 + 0.9 is
+    1.2000000000000002), has not missed it.
+    """
+    tick = max(last + 1, math.ceil((now - start) / interval - _SLACK))
+    if tick - 1 > last and start + (tick - 1) * interval >= now - _SLACK * interval:
+        tick -= 1
     return tick
 
 
@@ -109,7 +116,7 @@ async def run_after_ready(
     check_callable("client", client)
 
     async def serve(*, task_status: anyio.abc.TaskStatus[V] = anyio.TASK_STATUS_IGNORED) -> None:
-        await service(task_status.started)
+        await call_child(service, task_status.started)
 
     async with anyio.create_task_group() as group:
         value: V = await group.start(serve)

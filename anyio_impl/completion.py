@@ -24,6 +24,7 @@ from typing import TypeVar
 import anyio
 from anyio.streams.memory import MemoryObjectSendStream
 
+from ._tasks import call_child
 from ._validate import check_callables
 
 __all__ = ["completed"]
@@ -31,10 +32,9 @@ __all__ = ["completed"]
 T = TypeVar("T")
 
 
-@contextlib.asynccontextmanager
-async def completed(
+def completed(
     fns: Iterable[Callable[[], Awaitable[T]]],
-) -> AsyncGenerator[AsyncIterator[tuple[int, T]], None]:
+) -> contextlib.AbstractAsyncContextManager[AsyncIterator[tuple[int, T]]]:
     """Start every callable; iterate ``(index, result)`` pairs as they finish.
 
     Usage::
@@ -54,7 +54,13 @@ async def completed(
     Leaving the block early cancels the unfinished callables and waits for
     them.  Cancelling the caller does the same.
     """
-    fns = check_callables("fns", fns)
+    return _completed(check_callables("fns", fns))  # bad input fails here, at call time
+
+
+@contextlib.asynccontextmanager
+async def _completed(
+    fns: list[Callable[[], Awaitable[T]]],
+) -> AsyncGenerator[AsyncIterator[tuple[int, T]], None]:
     # Unbounded: a finished child never waits for the reader; at most len(fns) items.
     send, receive = anyio.create_memory_object_stream[tuple[int, T]](math.inf)
 
@@ -62,7 +68,7 @@ async def completed(
         index: int, fn: Callable[[], Awaitable[T]], results: MemoryObjectSendStream[tuple[int, T]]
     ) -> None:
         async with results:
-            results.send_nowait((index, await fn()))
+            results.send_nowait((index, await call_child(fn)))
 
     # The receive side outlives the group, so no child ever sends into a closed stream.
     async with receive, anyio.create_task_group() as group:

@@ -28,6 +28,7 @@ from typing import TypeVar
 import anyio
 import anyio.lowlevel
 
+from ._tasks import call_child
 from ._validate import check_callables, check_count
 
 __all__ = ["run_all"]
@@ -67,7 +68,7 @@ async def run_all(
     slots = anyio.Semaphore(limit) if limit is not None else None
 
     async def run_one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
-        results[index] = await fn()
+        results[index] = await call_child(fn)
         # Only a success frees its slot: after a failure no new child may
         # start before the cancellation reaches the parent.
         if slots is not None:

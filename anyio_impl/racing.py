@@ -24,6 +24,7 @@ from typing import Generic, TypeVar
 import anyio
 import anyio.lowlevel
 
+from ._tasks import call_child
 from ._validate import check_callables, check_number
 
 __all__ = ["first_completed", "staggered_race"]
@@ -111,7 +112,7 @@ class _Race(Generic[T]):
         self, index: int, fn: Callable[[], Awaitable[T]], failed: anyio.Event | None
     ) -> None:
         try:
-            result = await fn()
+            result = await call_child(fn)
         except Exception as exc:
             self.failures[index] = exc
             if failed is not None:

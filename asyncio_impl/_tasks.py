@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+async def call_child(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Await ``fn(*args)`` in a child task; a cancellation nobody asked for is a failure.
+
+    Any asyncio code can raise ``CancelledError`` without its task being
+    cancelled (awaiting a future that someone else cancelled does).  A
+    ``TaskGroup`` then counts the child as cancelled rather than failed: its
+    siblings run on and its result silently goes missing.  ``cancelling()``
+    (3.11+) tells the two apart.
+    """
+    try:
+        return await fn(*args)
+    except asyncio.CancelledError as exc:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        raise RuntimeError(f"{fn!r} raised CancelledError without being cancelled") from exc
 
 
 async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> bool:

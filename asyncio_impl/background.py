@@ -22,9 +22,12 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from ._tasks import call_child
 from ._validate import check_callable, check_number
 
 __all__ = ["run_with_heartbeat", "run_after_ready"]
+
+_SLACK = 1e-9  # in intervals: how far past a tick still counts as on it
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -71,14 +74,18 @@ async def _beat_forever(interval: float, beat: Callable[[], Awaitable[object]]) 
     while True:
         tick = _next_tick(start, interval, tick, loop.time())
         await asyncio.sleep(max(0.0, start + tick * interval - loop.time()))
-        await beat()
+        await call_child(beat)
 
 
 def _next_tick(start: float, interval: float, last: int, now: float) -> int:
-    """The first tick after ``last`` that is not strictly in the past."""
-    tick = max(last + 1, math.ceil((now - start) / interval))
-    if tick - 1 > last and start + (tick - 1) * interval >= now:
-        tick -= 1  # float rounding pushed an on-time tick into the past
+    """The first tick after ``last`` that is not strictly in the past.
+
+    A beat that ends on a tick, give or take float rounding (0.3 + 0.9 is
+    1.2000000000000002), has not missed it.
+    """
+    tick = max(last + 1, math.ceil((now - start) / interval - _SLACK))
+    if tick - 1 > last and start + (tick - 1) * interval >= now - _SLACK * interval:
+        tick -= 1
     return tick
 
 
@@ -109,14 +116,14 @@ async def run_after_ready(
     ready_event = asyncio.Event()
     ready_value: list[V] = []
 
-    def ready(value: V) -> None:
+    def ready(value: V = None) -> None:  # type: ignore[assignment]  # as task_status.started()
         if ready_event.is_set():
             raise RuntimeError("ready() was called more than once")
         ready_value.append(value)
         ready_event.set()
 
     async def serve() -> None:
-        await service(ready)
+        await call_child(service, ready)
         if not ready_event.is_set():
             raise RuntimeError("service returned without calling ready()")
 

@@ -22,6 +22,7 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from ._tasks import call_child
 from ._validate import check_callables
 
 __all__ = ["completed", "as_completed_leaky"]
@@ -29,10 +30,9 @@ __all__ = ["completed", "as_completed_leaky"]
 T = TypeVar("T")
 
 
-@contextlib.asynccontextmanager
-async def completed(
+def completed(
     fns: Iterable[Callable[[], Awaitable[T]]],
-) -> AsyncGenerator[AsyncIterator[tuple[int, T]], None]:
+) -> contextlib.AbstractAsyncContextManager[AsyncIterator[tuple[int, T]]]:
     """Start every callable; iterate ``(index, result)`` pairs as they finish.
 
     Usage::
@@ -52,21 +52,49 @@ async def completed(
     Leaving the block early cancels the unfinished callables and waits for
     them.  Cancelling the caller does the same.
     """
-    fns = check_callables("fns", fns)
+    return _completed(check_callables("fns", fns))  # bad input fails here, at call time
+
+
+@contextlib.asynccontextmanager
+async def _completed(
+    fns: list[Callable[[], Awaitable[T]]],
+) -> AsyncGenerator[AsyncIterator[tuple[int, T]], None]:
     finished: asyncio.Queue[tuple[int, T]] = asyncio.Queue()
 
     async def run_one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
-        finished.put_nowait((index, await fn()))
+        finished.put_nowait((index, await call_child(fn)))
 
-    async def results() -> AsyncGenerator[tuple[int, T], None]:
-        for _ in fns:
-            yield await finished.get()
-
+    results = _Results(finished, len(fns))
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(run_one(index, fn)) for index, fn in enumerate(fns)]
-        yield results()
+        try:
+            yield results
+        finally:
+            results.close()
         for task in tasks:  # the block was left early: nobody will read the rest
             task.cancel()
+
+
+class _Results(AsyncIterator[tuple[int, T]]):
+    """Reads the queue until every task has reported.
+
+    A class, not an async generator: a generator abandoned by a ``break``
+    stays suspended until the garbage collector closes it.
+    """
+
+    def __init__(self, finished: asyncio.Queue[tuple[int, T]], count: int) -> None:
+        self._finished = finished
+        self._left = count
+
+    def close(self) -> None:
+        self._left = 0
+
+    async def __anext__(self) -> tuple[int, T]:
+        if not self._left:
+            raise StopAsyncIteration
+        pair = await self._finished.get()
+        self._left -= 1
+        return pair
 
 
 async def as_completed_leaky(

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from ._tasks import call_child
 from ._validate import check_callables
 
 __all__ = ["run_settled"]
@@ -43,7 +44,7 @@ async def run_settled(fns: Iterable[Callable[[], Awaitable[T]]]) -> list[T | Exc
 
     async def settle(index: int, fn: Callable[[], Awaitable[T]]) -> None:
         try:
-            outcomes[index] = await fn()
+            outcomes[index] = await call_child(fn)
         except Exception as exc:
             outcomes[index] = exc
 

@@ -24,7 +24,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
-from ._tasks import cancel_and_wait
+from ._tasks import call_child, cancel_and_wait
 from ._validate import check_callables, check_count
 
 __all__ = ["run_all", "run_all_gather"]
@@ -64,7 +64,7 @@ async def run_all(
     slots = asyncio.Semaphore(limit) if limit is not None else None
 
     async def run_one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
-        results[index] = await fn()
+        results[index] = await call_child(fn)
         # Only a success frees its slot: after a failure no new child may
         # start before the cancellation reaches the parent.
         if slots is not None:
@@ -103,7 +103,7 @@ async def run_all_gather(
             if failed:  # a sibling failed as this slot freed: gather won't stop us
                 raise asyncio.CancelledError
         try:
-            result = await fn()
+            result = await call_child(fn)
         except BaseException:
             failed = True
             raise

@@ -22,7 +22,7 @@ import math
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
-from ._tasks import cancel_and_wait
+from ._tasks import call_child, cancel_and_wait
 from ._validate import check_callables, check_number
 
 __all__ = ["first_completed", "staggered_race"]
@@ -51,19 +51,16 @@ async def first_completed(fns: Iterable[Callable[[], Awaitable[T]]]) -> T:
     fns = check_callables("fns", fns)
     if not fns:
         raise ValueError("fns must not be empty")
-    tasks = [asyncio.create_task(_call(fn)) for fn in fns]
-    failures: dict[int, Exception] = {}
+    tasks = [asyncio.create_task(call_child(fn)) for fn in fns]
     try:
         pending = set(tasks)
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in sorted(done, key=tasks.index):
-                if (winner := _settle(task, tasks.index(task), failures)) is not None:
-                    return winner[0]
-        raise ExceptionGroup("every attempt failed", [failures[i] for i in sorted(failures)])
+        while pending and not _fatal(tasks):
+            _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if (winner := _winner(tasks)) is not None:
+                return winner[0]
+        raise ExceptionGroup("every attempt failed", _failures(tasks))
     finally:
-        if await cancel_and_wait(tasks):
-            raise asyncio.CancelledError
+        await _end_race(tasks)
 
 
 async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: float) -> T:
@@ -92,20 +89,21 @@ async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: fl
         raise ValueError("fns must not be empty")
     loop = asyncio.get_running_loop()
     tasks: list[asyncio.Task[T]] = []
-    failures: dict[int, Exception] = {}
     start_next = True
     next_start = loop.time()
     try:
-        while True:
-            if start_next and len(tasks) < len(fns):
-                tasks.append(asyncio.create_task(_call(fns[len(tasks)])))
+        while not _fatal(tasks):
+            if start_next:
+                tasks.append(asyncio.create_task(call_child(fns[len(tasks)])))
                 next_start = loop.time() + delay
+            running = [task for task in tasks if not task.done()]
+            if not running and len(tasks) == len(fns):
+                break  # every attempt has failed
             # Wait until an attempt ends, or until the latest has had its delay.
             timed_out = False
-            running = [task for task in tasks if not task.done()]
             if running:
-                all_started = len(tasks) == len(fns) or math.isinf(delay)
-                timeout = None if all_started else max(0.0, next_start - loop.time())
+                last = len(tasks) == len(fns) or math.isinf(delay)
+                timeout = None if last else max(0.0, next_start - loop.time())
                 done, _ = await asyncio.wait(
                     running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
                 )
@@ -114,31 +112,51 @@ async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: fl
                     # An attempt may succeed in this same instant: let it
                     # report before another one starts.
                     await asyncio.sleep(0)
-            for index, task in enumerate(tasks):  # in index order: the lowest wins a tie
-                if not task.done() or index in failures:
-                    continue
-                if (winner := _settle(task, index, failures)) is not None:
-                    return winner[0]
-            if len(failures) == len(fns):
-                raise ExceptionGroup("every attempt failed", [failures[i] for i in range(len(fns))])
-            start_next = timed_out or (len(tasks) - 1) in failures
+            if (winner := _winner(tasks)) is not None:
+                return winner[0]
+            latest_failed = tasks[-1].done()
+            start_next = len(tasks) < len(fns) and (timed_out or latest_failed)
+        raise ExceptionGroup("every attempt failed", _failures(tasks))
     finally:
-        if await cancel_and_wait(tasks):
-            raise asyncio.CancelledError
+        await _end_race(tasks)
 
 
-async def _call(fn: Callable[[], Awaitable[T]]) -> T:
-    return await fn()
-
-
-def _settle(task: asyncio.Task[T], index: int, failures: dict[int, Exception]) -> tuple[T] | None:
-    """``(result,)`` for a success; record an ``Exception``; raise anything else."""
-    if task.cancelled():
-        raise BaseExceptionGroup("an attempt was cancelled", [asyncio.CancelledError()])
-    error = task.exception()
-    if error is None:
-        return (task.result(),)
-    if not isinstance(error, Exception):
-        raise BaseExceptionGroup("an attempt failed", [error])
-    failures[index] = error
+def _winner(tasks: list[asyncio.Task[T]]) -> tuple[T] | None:
+    """``(result,)`` of the lowest-index attempt that succeeded, if any."""
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is None:
+            return (task.result(),)
     return None
+
+
+def _failures(tasks: list[asyncio.Task[T]]) -> list[Exception]:
+    return [
+        error
+        for task in tasks
+        if task.done() and not task.cancelled() and isinstance(error := task.exception(), Exception)
+    ]
+
+
+def _fatal(tasks: list[asyncio.Task[T]]) -> list[BaseException]:
+    """Failures that are not ``Exception``: they end the race (rule 4)."""
+    return [
+        error
+        for task in tasks
+        if task.done()
+        and not task.cancelled()
+        and (error := task.exception()) is not None
+        and not isinstance(error, Exception)
+    ]
+
+
+async def _end_race(tasks: list[asyncio.Task[T]]) -> None:
+    """Cancel and await every attempt; then let a fatal failure win over any outcome.
+
+    Reading every task's exception also keeps asyncio from logging "Task
+    exception was never retrieved" for the losers.
+    """
+    if await cancel_and_wait(tasks):
+        raise asyncio.CancelledError
+    if fatal := _fatal(tasks):
+        raise BaseExceptionGroup("an attempt failed", fatal)
+    _failures(tasks)

@@ -23,6 +23,9 @@ CONTRACT: dict[str, dict[str, str]] = {
     "errors": {
         "run_settled": "(fns)",
     },
+    "rate_limit": {
+        "RateLimiter": "(rate, period=1.0, *, burst=None)",
+    },
     "racing": {
         "first_completed": "(fns)",
         "staggered_race": "(fns, *, delay)",
@@ -31,6 +34,9 @@ CONTRACT: dict[str, dict[str, str]] = {
         "call_with_timeout": "(fn, seconds)",
         "call_or_default": "(fn, seconds, default)",
         "run_with_cleanup": "(work, cleanup, *, cleanup_timeout)",
+    },
+    "workers": {
+        "process": "(items, handler, *, workers, queue_size=None)",
     },
 }
 

@@ -43,7 +43,12 @@ class Impl:
         self.target = target
 
     def __getattr__(self, module: str) -> ModuleType:
-        return self.target.module(module)
+        try:
+            return self.target.module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{self.target.package}.{module}":
+                raise  # the module exists but failed to import
+            raise AttributeError(f"{self.target.package} has no module {module!r}") from exc
 
     def cancel_after(self, seconds: float) -> AbstractAsyncContextManager[CancelOutcome, bool]:
         """Cancel the body after ``seconds``, the way this target's users would.
@@ -130,6 +135,29 @@ class Probe:
     def assert_all_done(self) -> None:
         assert self.running == 0, f"{self.running} children still running"
         assert sorted(map(str, self.started)) == sorted(map(str, self.finished))
+
+
+def stray_cancellation() -> Callable[..., Awaitable[Any]]:
+    """A child that raises the backend's cancellation exception without being cancelled.
+
+    It re-raises one caught inside an inner cancel scope, outside that scope:
+    on asyncio the same happens to code awaiting a future someone else
+    cancelled.  Task groups then quietly cancel themselves unless guarded.
+    """
+
+    async def run(*args: Any) -> Any:
+        del args  # usable as any callable: a service, a handler, a beat
+        caught: BaseException | None = None
+        with anyio.CancelScope() as inner:
+            inner.cancel()
+            try:
+                await anyio.sleep(1)
+            except anyio.get_cancelled_exc_class() as exc:
+                caught = exc
+        assert caught is not None
+        raise caught
+
+    return run
 
 
 class Boom(Exception):

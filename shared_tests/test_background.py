@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from .helpers import Boom, Impl, Probe, leaves, now
+from .helpers import Boom, Impl, Probe, leaves, now, stray_cancellation
 
 
 class Heart:
@@ -124,6 +124,16 @@ async def test_caller_cancellation_stops_work_and_heartbeat(impl: Impl) -> None:
     probe.assert_all_done()
 
 
+async def test_a_beat_that_cancels_itself_is_a_failure(impl: Impl) -> None:
+    probe = Probe()
+    with pytest.raises(ExceptionGroup) as caught:
+        await impl.background.run_with_heartbeat(
+            probe.child("work", 10), interval=1, beat=stray_cancellation()
+        )
+    assert [type(error) for error in leaves(caught.value)] == [RuntimeError]
+    assert probe.cancelled == ["work"]
+
+
 @pytest.mark.parametrize("interval", [0, -1, math.nan, math.inf])
 async def test_bad_interval_is_a_value_error_before_work_starts(
     impl: Impl, interval: float
@@ -229,6 +239,52 @@ async def test_service_returning_without_ready_is_a_runtime_error(impl: Impl) ->
         await impl.background.run_after_ready(service, service.client(1))
     assert [type(error) for error in leaves(caught.value)] == [RuntimeError]
     assert service.events == [("service start", 0)]
+
+
+async def test_ready_without_a_value_gives_none(impl: Impl) -> None:
+    async def service(ready: Callable[..., None]) -> None:
+        ready()
+        await anyio.sleep_forever()
+
+    async def client(value: Any) -> Any:
+        return value
+
+    assert await impl.background.run_after_ready(service, client) is None
+
+
+async def test_calling_ready_twice_is_a_runtime_error(impl: Impl) -> None:
+    async def service(ready: Callable[[Any], None]) -> None:
+        ready(1)
+        await anyio.sleep(1)
+        ready(2)
+
+    async def client(value: Any) -> None:
+        await anyio.sleep(10)
+
+    with pytest.raises(ExceptionGroup) as caught:
+        await impl.background.run_after_ready(service, client)
+    assert [type(error) for error in leaves(caught.value)] == [RuntimeError]
+
+
+async def test_a_service_may_return_after_ready_and_the_client_still_runs(impl: Impl) -> None:
+    async def service(ready: Callable[[Any], None]) -> None:
+        ready("value")
+
+    async def client(value: Any) -> Any:
+        await anyio.sleep(3)
+        return value
+
+    start = now()
+    assert await impl.background.run_after_ready(service, client) == "value"
+    assert now() - start == 3
+
+
+async def test_a_service_that_cancels_itself_before_ready_is_a_failure(impl: Impl) -> None:
+    service = Service(startup=1)
+    with pytest.raises(ExceptionGroup) as caught:
+        await impl.background.run_after_ready(stray_cancellation(), service.client(1))
+    assert [type(error) for error in leaves(caught.value)] == [RuntimeError]
+    assert service.events == []
 
 
 async def test_client_failure_cancels_the_service(impl: Impl) -> None:

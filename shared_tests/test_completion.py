@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import anyio
 import pytest
+import trio
 
-from .helpers import Boom, Impl, Probe, leaves, now
+from .helpers import Boom, Impl, Probe, leaves, now, stray_cancellation
 
 
 async def test_results_arrive_in_completion_order_with_their_index(impl: Impl) -> None:
@@ -53,6 +54,7 @@ async def test_a_failure_cancels_the_rest_and_comes_out_of_the_block(impl: Impl)
     probe = Probe()
     error = Boom("child 1")
     fns = [probe.child(0, 1, result="zero"), probe.child(1, 2, error=error), probe.child(2, 9)]
+    start = now()
     seen = []
     with pytest.raises(ExceptionGroup) as caught:
         async with impl.completion.completed(fns) as results:
@@ -61,7 +63,7 @@ async def test_a_failure_cancels_the_rest_and_comes_out_of_the_block(impl: Impl)
     assert seen == [(0, "zero")]
     assert leaves(caught.value) == [error]
     assert probe.cancelled == [2]
-    assert now() == 2
+    assert now() - start == 2
     probe.assert_all_done()
 
 
@@ -90,9 +92,32 @@ async def test_caller_cancellation_cancels_every_callable(impl: Impl) -> None:
     probe.assert_all_done()
 
 
-async def test_non_callable_is_a_type_error_before_any_child(impl: Impl) -> None:
+async def test_a_child_that_cancels_itself_fails_the_block(impl: Impl) -> None:
+    probe = Probe()
+    seen = []
+    with pytest.raises(ExceptionGroup) as caught:
+        async with impl.completion.completed([stray_cancellation(), probe.child(1, 5)]) as results:
+            async for pair in results:
+                seen.append(pair)
+    assert [type(error) for error in leaves(caught.value)] == [RuntimeError]
+    assert seen == []
+    assert probe.cancelled == [1]
+
+
+async def test_the_iterator_is_done_with_after_an_early_exit(impl: Impl) -> None:
+    probe = Probe()
+    async with impl.completion.completed([probe.child(0, 1), probe.child(1, 2)]) as results:
+        async for _ in results:
+            break
+    # asyncio's iterator ends; trio's channel and anyio's stream are closed.
+    with pytest.raises((StopAsyncIteration, anyio.ClosedResourceError, trio.ClosedResourceError)):
+        await anext(results)
+
+
+def test_bad_input_is_a_type_error_at_call_time(impl: Impl) -> None:
     probe = Probe()
     with pytest.raises(TypeError, match=r"fns\[1\]"):
-        async with impl.completion.completed([probe.child(0, 1), 5]):
-            pass
+        impl.completion.completed([probe.child(0, 1), 5])  # not even entered
+    with pytest.raises(TypeError, match="fns"):
+        impl.completion.completed(5)
     assert probe.started == []

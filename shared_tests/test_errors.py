@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import Boom, Fatal, Impl, Probe, leaves, now
+from .helpers import Boom, Fatal, Impl, Probe, leaves, now, stray_cancellation
 
 
 async def test_results_and_exceptions_in_input_order(impl: Impl) -> None:
@@ -78,6 +78,13 @@ async def test_caller_cancellation_stands_when_a_child_fails_while_cancelled(imp
 
     assert outcome.cancelled_caught
     probe.assert_all_done()
+
+
+async def test_a_child_that_cancels_itself_is_settled_as_a_runtime_error(impl: Impl) -> None:
+    probe = Probe()
+    outcomes = await impl.errors.run_settled([stray_cancellation(), probe.child(1, 2, result="ok")])
+    assert isinstance(outcomes[0], RuntimeError)
+    assert outcomes[1] == "ok"
 
 
 async def test_non_callable_is_a_type_error_before_any_child(impl: Impl) -> None:

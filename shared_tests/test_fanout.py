@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .helpers import Boom, Fatal, Impl, Probe, leaves, now
+from .helpers import Boom, Fatal, Impl, Probe, leaves, now, stray_cancellation
 
 RunAll = Callable[..., Any]
 
@@ -152,6 +152,15 @@ async def test_failure_while_the_caller_winds_down_is_not_lost(impl: Impl, run_a
             await run_all([probe.child(0, 1, error=first), slow_to_cancel])
 
     assert sorted(leaves(caught.value), key=str) == [first, during_cancel]
+
+
+async def test_a_child_that_cancels_itself_is_a_failure(run_all: RunAll) -> None:
+    """Not a silent cancellation of the whole call (see ``_tasks.call_child``)."""
+    probe = Probe()
+    with pytest.raises(ExceptionGroup) as caught:
+        await run_all([stray_cancellation(), probe.child(1, 5)])
+    assert [type(error) for error in leaves(caught.value)] == [RuntimeError]
+    assert probe.cancelled == [1]
 
 
 async def test_caller_cancellation_reaches_every_child(impl: Impl, run_all: RunAll) -> None:

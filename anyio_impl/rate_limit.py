@@ -1,0 +1,126 @@
+"""A token-bucket rate limiter: ``rate`` acquisitions per ``period``, bursts up to ``burst``.
+
+The lesson's "Semaphore - Rate Limiting" is a concurrency limit, not a rate
+limit: it bounds how many run at once, not how many start per second.  For
+that, see ``fanout.run_all(limit=...)``.
+
+The bucket holds at most ``burst`` tokens, starts full and refills
+continuously at ``rate / period`` tokens per second of the backend's clock, so over
+any window of ``w`` seconds at most ``burst + rate * w / period``
+acquisitions complete.  Waiters form a FIFO line.  Only the head of the line
+sleeps, once, until its token is due (``anyio.sleep_until``); the others wait on
+an ``Event`` until they become the head.  Nobody polls, and a release wakes
+one waiter, not all of them (aiolimiter issue 73).  A waiter cancelled
+anywhere in the line takes no token and hands the head on at once, so it
+delays nobody.  (Go's ``x/time/rate`` reserves a future token per waiter and
+gives it back on cancel; with one sleeper at a time there is nothing to give
+back.)  Like anyio's own locks and semaphores, ``acquire`` is a checkpoint
+even when a token is free, on both backends.
+
+Compared with the libraries people use instead: aiolimiter is a leaky
+bucket for asyncio only; aiometer's ``max_per_second`` spaces starts evenly
+with no burst.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from types import TracebackType
+
+import anyio
+import anyio.lowlevel
+
+from ._validate import check_count, check_number
+
+__all__ = ["RateLimiter"]
+
+# Float slack when a token is "exactly" due: refill arithmetic may land a
+# hair under 1.0 at the very deadline it computed.
+_EPSILON = 1e-9
+
+
+class RateLimiter:
+    """Allow ``rate`` acquisitions per ``period`` seconds, in bursts of up to ``burst``.
+
+    Args:
+        rate: acquisitions per ``period``; finite and > 0.
+        period: seconds; finite and > 0.
+        burst: bucket size (an int >= 1); default ``max(1, int(rate))``.
+
+    Raises:
+        ValueError: a bad ``rate``, ``period`` or ``burst``.  TypeError: the
+            wrong kind of argument.
+
+    ``acquire()`` (or ``async with limiter:``) blocks until a token is due;
+    a waiter cancelled while waiting takes no token and delays nobody.
+
+    Can be built outside a running event loop; the clock is first read on use.
+    """
+
+    def __init__(self, rate: float, period: float = 1.0, *, burst: int | None = None) -> None:
+        rate = check_number("rate", rate, exclusive=True)
+        period = check_number("period", period, exclusive=True)
+        burst = max(1, int(rate)) if burst is None else check_count("burst", burst, minimum=1)
+        self._seconds_per_token = period / rate
+        self._burst = burst
+        self._tokens = float(burst)
+        self._updated: float | None = None
+        self._line: deque[anyio.Event] = deque()
+
+    async def acquire(self) -> None:
+        """Wait for a token and take it.
+
+        Blocks until this caller is first in line and a token is due.
+
+        Cancellation: a waiter cancelled at any point takes no token and
+        leaves the line; the next waiter moves up at once.
+        """
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        if not self._line and self._take():
+            await anyio.lowlevel.cancel_shielded_checkpoint()
+            return
+        turn = anyio.Event()
+        self._line.append(turn)
+        try:
+            if self._line[0] is not turn:
+                await turn.wait()  # set when we become the head of the line
+            if not self._take():
+                await anyio.sleep_until(self._due())
+                self._take(due=True)
+        finally:
+            head = self._line[0] is turn
+            self._line.remove(turn)
+            if head and self._line:
+                self._line[0].set()
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def _take(self, *, due: bool = False) -> bool:
+        """Refill by the time elapsed, then take a token if there is one.
+
+        ``due``: the caller slept until ``_due()``, so the token is there; a
+        shortfall is only clock rounding (asyncio may wake a hair early).
+        """
+        now = anyio.current_time()
+        if self._updated is not None:
+            elapsed = now - self._updated
+            self._tokens = min(self._burst, self._tokens + elapsed / self._seconds_per_token)
+        self._updated = now
+        if due or self._tokens >= 1 - _EPSILON:
+            self._tokens = max(0.0, self._tokens - 1)
+            return True
+        return False
+
+    def _due(self) -> float:
+        """When the next whole token will be in the bucket."""
+        assert self._updated is not None
+        return self._updated + (1 - self._tokens) * self._seconds_per_token

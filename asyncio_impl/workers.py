@@ -1,0 +1,105 @@
+"""A queue-based worker pool: one lazy producer, ``workers`` consumers, results in order.
+
+The queue is an ``asyncio.Queue(queue_size)``.  A queue cannot be closed
+before Python 3.13, so the producer tells the workers it is done with one
+sentinel per worker; on 3.13+ it calls ``Queue.shutdown()``, after which
+``get()`` drains what is left and then raises ``QueueShutDown``.  Both are
+here, picked by version.  There is no ``join()``: the lesson's
+``queue.join()`` hangs forever when a worker dies before ``task_done()``;
+here a handler failure fails the ``TaskGroup``, which cancels the producer
+and every worker, so nothing waits for a ``task_done()`` that never comes.
+
+Backpressure: an item is taken from ``items`` only when the producer is
+about to put it, so at most ``workers`` (being handled) + ``queue_size`` (in
+the queue) + 1 (held by the producer while it waits for room) items are out
+of the iterator at once, however long the input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from ._iterables import check_items, iterate
+from ._tasks import call_child
+from ._validate import check_callable, check_count
+
+__all__ = ["process"]
+
+Item = TypeVar("Item")
+R = TypeVar("R")
+
+_DONE: Any = object()  # the sentinel, for Pythons without Queue.shutdown()
+
+
+async def process(
+    items: Iterable[Item] | AsyncIterable[Item],
+    handler: Callable[[Item], Awaitable[R]],
+    *,
+    workers: int,
+    queue_size: int | None = None,
+) -> list[R]:
+    """Feed ``items`` through a bounded queue to ``workers`` tasks running ``handler``.
+
+    Args:
+        items: an iterable or async iterable, read lazily by one producer.
+        handler: awaited once per item by a worker.
+        workers: how many items are handled at once.
+        queue_size: the queue's bound; default ``workers``.
+
+    Returns:
+        ``handler``'s results in input order; ``[]`` for no input.
+
+    Raises:
+        ExceptionGroup: a handler (or the input) failed; the producer and
+            every worker were cancelled and have finished, and an async
+            generator input was closed.
+        ValueError: ``workers < 1`` or ``queue_size < 1``.  TypeError:
+            ``items`` is not iterable or ``handler`` not callable.
+
+    Blocks until every item is handled.  Cancelling the caller cancels the
+    producer and every worker.
+    """
+    check_items(items)
+    check_callable("handler", handler)
+    workers = check_count("workers", workers, minimum=1)
+    queue_size = workers if queue_size is None else check_count("queue_size", queue_size, minimum=1)
+    # One slot per item taken, filled in by whichever worker handles it.
+    results: list[Any] = []
+    queue: asyncio.Queue[tuple[int, Item]] = asyncio.Queue(queue_size)
+
+    async def produce() -> None:
+        # aclosing: when the producer is cancelled, the input is closed now,
+        # not later by the garbage collector in some other task.
+        async with contextlib.aclosing(iterate(items)) as stream:
+            async for item in stream:
+                results.append(None)
+                await queue.put((len(results) - 1, item))
+        if sys.version_info >= (3, 13):
+            queue.shutdown()  # get() drains the rest, then raises QueueShutDown
+        else:
+            for _ in range(workers):
+                await queue.put(_DONE)
+
+    async def work() -> None:
+        while True:
+            if sys.version_info >= (3, 13):
+                try:
+                    entry = await queue.get()
+                except asyncio.QueueShutDown:
+                    return
+            else:
+                entry = await queue.get()
+                if entry is _DONE:
+                    return
+            index, item = entry
+            results[index] = await call_child(handler, item)
+
+    async with asyncio.TaskGroup() as group:
+        group.create_task(produce())
+        for _ in range(workers):
+            group.create_task(work())
+    return results

@@ -1,0 +1,1 @@
+"""Benchmarks: ``nox -s bench``.  Ratios measured in one run, never asserted in tests."""

@@ -1,0 +1,148 @@
+"""workers.process against a minimal hand-written queue loop, and its memory over long inputs.
+
+Two handlers, because channels checkpoint on every send and receive while
+``asyncio.Queue`` does not yield when it need not: a no-op handler flatters
+asyncio, a handler that checkpoints once is the fairer comparison.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import trio
+
+from .common import TARGETS, Result, interleaved, table
+
+WORKERS = 50
+
+
+def handlers(backend: str) -> dict[str, Callable[[int], Awaitable[int]]]:
+    async def noop(item: int) -> int:
+        return item
+
+    async def checkpoint_once(item: int) -> int:
+        await anyio.lowlevel.checkpoint()
+        return item
+
+    return {"no-op": noop, "one checkpoint": checkpoint_once}
+
+
+async def minimal_asyncio(count: int, handler: Callable[[int], Awaitable[int]]) -> None:
+    queue: asyncio.Queue[int | None] = asyncio.Queue(WORKERS)
+
+    async def work() -> None:
+        while (item := await queue.get()) is not None:
+            await handler(item)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(WORKERS):
+            group.create_task(work())
+        for item in range(count):
+            await queue.put(item)
+        for _ in range(WORKERS):
+            await queue.put(None)
+
+
+async def minimal_trio(count: int, handler: Callable[[int], Awaitable[int]]) -> None:
+    send, receive = trio.open_memory_channel[int](WORKERS)
+
+    async def work(items: trio.MemoryReceiveChannel[int]) -> None:
+        async with items:
+            async for item in items:
+                await handler(item)
+
+    async with trio.open_nursery() as nursery:
+        async with receive:
+            for _ in range(WORKERS):
+                nursery.start_soon(work, receive.clone())
+        async with send:
+            for item in range(count):
+                await send.send(item)
+
+
+async def minimal_anyio(count: int, handler: Callable[[int], Awaitable[int]]) -> None:
+    send, receive = anyio.create_memory_object_stream[int](WORKERS)
+
+    async def work(items: Any) -> None:
+        async with items:
+            async for item in items:
+                await handler(item)
+
+    async with anyio.create_task_group() as group:
+        async with receive:
+            for _ in range(WORKERS):
+                group.start_soon(work, receive.clone())
+        async with send:
+            for item in range(count):
+                await send.send(item)
+
+
+MINIMAL = {"asyncio_impl": minimal_asyncio, "trio_impl": minimal_trio, "anyio_impl": minimal_anyio}
+
+
+def throughput(count: int, repeat: int) -> str:
+    rows = []
+    for label, package, backend in TARGETS:
+        process = importlib.import_module(f"{package}.workers").process
+        for handler_name, handler in handlers(backend).items():
+
+            async def ours(h: Any = handler, run: Any = process) -> None:
+                await run(range(count), h, workers=WORKERS)
+
+            async def minimal(h: Any = handler, pkg: str = package) -> None:
+                await MINIMAL[pkg](count, h)
+
+            mine, baseline = interleaved(
+                {"process": (backend, ours), "minimal": (backend, minimal)}, count, repeat
+            )
+            rows.append(_row(label, handler_name, mine, baseline))
+    return table(
+        f"workers.process vs a minimal queue loop ({count:,} items, {WORKERS} workers, "
+        f"median of {repeat})",
+        rows,
+        ["target", "handler", "process items/s", "minimal items/s", "process / minimal time"],
+    )
+
+
+def _row(label: str, handler: str, mine: Result, baseline: Result) -> list[str]:
+    return [
+        label,
+        handler,
+        f"{mine.per_second:,.0f}",
+        f"{baseline.per_second:,.0f}",
+        f"{mine.seconds / baseline.seconds:.2f}x",
+    ]
+
+
+def peak_memory(counts: tuple[int, ...]) -> str:
+    rows = []
+    for label, package, backend in TARGETS:
+        process = importlib.import_module(f"{package}.workers").process
+
+        async def noop(item: int) -> None:
+            return None
+
+        peaks = []
+        for count in counts:
+
+            async def main(n: int = count, run: Any = process) -> None:
+                await run((i for i in range(n)), noop, workers=8)
+
+            tracemalloc.start()
+            anyio.run(main, backend=backend)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+        rows.append(
+            [label, *(f"{peak / 1024:,.0f} KiB" for peak in peaks), f"{peaks[-1] / peaks[0]:.2f}x"]
+        )
+    return table(
+        "workers.process peak memory over lazily generated inputs (tracemalloc; results are None)",
+        rows,
+        ["target", *(f"{count:,} items" for count in counts), "growth"],
+    )

@@ -1,0 +1,198 @@
+"""rate_limit.RateLimiter (CONTRACT.md, section rate_limit)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import anyio
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from .helpers import Impl, now
+
+
+def assert_window_bound(times: list[float], rate: float, period: float, burst: int) -> None:
+    """In every window [times[i], times[j]], at most burst + rate·w/period acquisitions."""
+    times = sorted(times)
+    for i in range(len(times)):
+        for j in range(i, len(times)):
+            allowed = burst + rate * (times[j] - times[i]) / period
+            assert j - i + 1 <= allowed + 1e-6, (
+                f"{j - i + 1} acquisitions in [{times[i]}, {times[j]}], at most {allowed} allowed"
+            )
+
+
+async def acquire_times(limiter: Any, count: int) -> list[float]:
+    start = now()
+    times = []
+    for _ in range(count):
+        await limiter.acquire()
+        times.append(now() - start)
+    return times
+
+
+async def test_burst_then_steady_rate(impl: Impl) -> None:
+    limiter = impl.rate_limit.RateLimiter(2, burst=3)
+    assert await acquire_times(limiter, 7) == [0, 0, 0, 0.5, 1, 1.5, 2]
+
+
+async def test_default_burst_is_the_integer_rate(impl: Impl) -> None:
+    # thirds are not exact in binary, nor on looptime's microsecond clock
+    thirds = await acquire_times(impl.rate_limit.RateLimiter(3), 5)
+    assert thirds == pytest.approx([0, 0, 0, 1 / 3, 2 / 3], abs=2e-6)
+    halves = await acquire_times(impl.rate_limit.RateLimiter(0.5), 3)
+    assert halves == pytest.approx([0, 2, 4], abs=1e-9)
+
+
+async def test_period_scales_the_rate(impl: Impl) -> None:
+    limiter = impl.rate_limit.RateLimiter(2, period=10, burst=1)
+    assert await acquire_times(limiter, 4) == [0, 5, 10, 15]
+
+
+async def test_an_idle_bucket_refills_only_up_to_burst(impl: Impl) -> None:
+    limiter = impl.rate_limit.RateLimiter(1, burst=2)
+    await acquire_times(limiter, 2)
+    await anyio.sleep(100)
+    assert await acquire_times(limiter, 4) == [0, 0, 1, 2]
+
+
+async def test_async_with_acquires_on_entry(impl: Impl) -> None:
+    limiter = impl.rate_limit.RateLimiter(1, burst=1)
+    start = now()
+    entered = []
+    for _ in range(3):
+        async with limiter:
+            entered.append(now() - start)
+    assert entered == [0, 1, 2]
+
+
+async def test_waiters_are_served_first_come_first_served(impl: Impl) -> None:
+    limiter = impl.rate_limit.RateLimiter(1, burst=1)
+    start = now()
+    served: list[tuple[int, float]] = []
+
+    async def waiter(index: int) -> None:
+        await anyio.sleep(index / 100)  # arrive in index order
+        await limiter.acquire()
+        served.append((index, now() - start))
+
+    async with anyio.create_task_group() as group:
+        for index in range(6):
+            group.start_soon(waiter, index)
+    assert served == [(i, i) for i in range(6)]
+
+
+@pytest.mark.parametrize("cancelled", [1, 2], ids=["head-of-line", "behind-the-head"])
+async def test_a_cancelled_waiter_takes_no_token_and_delays_nobody(
+    impl: Impl, cancelled: int
+) -> None:
+    limiter = impl.rate_limit.RateLimiter(1, burst=1)
+    start = now()
+    served: dict[int, float] = {}
+
+    async def waiter(index: int, scope: anyio.CancelScope) -> None:
+        await anyio.sleep(index / 10)
+        with scope:
+            await limiter.acquire()
+            served[index] = now() - start
+
+    scopes = [anyio.CancelScope() for _ in range(4)]
+    async with anyio.create_task_group() as group:
+        for index, scope in enumerate(scopes):
+            group.start_soon(waiter, index, scope)
+        await anyio.sleep(0.5)
+        scopes[cancelled].cancel()
+    # 0 takes the full bucket at once; the others follow one per second,
+    # and the cancelled one's turn goes to whoever is next.
+    expected = {0: 0, 1: 1, 2: 2, 3: 3}
+    del expected[cancelled]
+    assert served == dict(zip(sorted(expected), [0, 1, 2], strict=True))
+
+
+async def test_window_bound_under_contention(impl: Impl) -> None:
+    rate, period, burst = 5, 2, 3
+    limiter = impl.rate_limit.RateLimiter(rate, period, burst=burst)
+    times: list[float] = []
+
+    async def client(index: int) -> None:
+        for round_ in range(4):
+            await anyio.sleep((index * 7 + round_ * 3) % 5 / 10)
+            await limiter.acquire()
+            times.append(now())
+
+    async with anyio.create_task_group() as group:
+        for index in range(30):
+            group.start_soon(client, index)
+    assert len(times) == 120
+    assert_window_bound(times, rate, period, burst)
+    # and it is not slower than it has to be: the last one is due at
+    # (120 - burst) tokens · period / rate seconds
+    assert max(times) - min(times) == pytest.approx((120 - burst) * period / rate)
+
+
+def test_can_be_built_outside_an_event_loop(
+    impl: Impl, anyio_backend: tuple[str, dict[str, Any]]
+) -> None:
+    limiter = impl.rate_limit.RateLimiter(10, period=1.0, burst=2)  # no loop running here
+
+    async def use() -> list[float]:
+        return await acquire_times(limiter, 3)
+
+    backend, options = anyio_backend  # the same virtual clock the async tests get
+    assert anyio.run(use, backend=backend, backend_options=options) == pytest.approx(
+        [0, 0, 0.1], abs=1e-9
+    )
+
+
+BAD_ARGUMENTS = [
+    ({"rate": 0}, ValueError, "rate"),
+    ({"rate": -1}, ValueError, "rate"),
+    ({"rate": math.nan}, ValueError, "rate"),
+    ({"rate": math.inf}, ValueError, "rate"),
+    ({"rate": "5"}, TypeError, "rate"),
+    ({"rate": 5, "period": 0}, ValueError, "period"),
+    ({"rate": 5, "period": -2}, ValueError, "period"),
+    ({"rate": 5, "period": math.inf}, ValueError, "period"),
+    ({"rate": 5, "period": math.nan}, ValueError, "period"),
+    ({"rate": 5, "burst": 0}, ValueError, "burst"),
+    ({"rate": 5, "burst": -3}, ValueError, "burst"),
+    ({"rate": 5, "burst": math.inf}, ValueError, "burst"),
+    ({"rate": 5, "burst": 2.5}, TypeError, "burst"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "name"), BAD_ARGUMENTS)
+def test_bad_arguments_are_rejected_at_construction(
+    impl: Impl, kwargs: dict[str, Any], error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error, match=name):
+        impl.rate_limit.RateLimiter(**kwargs)
+
+
+@given(
+    rate=st.integers(min_value=1, max_value=20),
+    period=st.sampled_from([0.5, 1.0, 3.0]),
+    burst=st.integers(min_value=1, max_value=6),
+    arrivals=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=40),
+)
+async def test_property_window_bound_and_fifo(
+    impl: Impl, rate: int, period: float, burst: int, arrivals: list[int]
+) -> None:
+    limiter = impl.rate_limit.RateLimiter(rate, period, burst=burst)
+    start = now()
+    served: list[tuple[float, int]] = []
+
+    async def client(index: int, arrival: float) -> None:
+        await anyio.sleep(arrival)
+        await limiter.acquire()
+        served.append((now() - start, index))
+
+    # distinct arrival times (tenths of a second, plus a tie-breaker) keep FIFO well defined
+    order = sorted(range(len(arrivals)), key=lambda i: (arrivals[i], i))
+    async with anyio.create_task_group() as group:
+        for position, index in enumerate(order):
+            group.start_soon(client, index, arrivals[index] / 10 + position / 10_000)
+    assert_window_bound([time for time, _ in served], rate, period, burst)
+    assert [index for _, index in served] == order

@@ -1,0 +1,90 @@
+"""A queue-based worker pool: one lazy producer, ``workers`` consumers, results in order.
+
+The queue is a memory channel of ``queue_size``.  The producer owns the
+send side and closes it when the input is exhausted (``async with send``);
+each worker owns a clone of the receive side and stops when the channel is
+closed and drained.  No sentinels and no ``join()``: closing is the signal,
+and a handler failure cancels the nursery, so nothing can wait forever on a
+``task_done()`` that never comes.  (The classic hang in this pattern is a
+send clone that is never closed; here there is exactly one, closed by
+``async with`` whatever happens.)
+
+Backpressure: an item is taken from ``items`` only when the producer is
+about to send it, so at most ``workers`` (being handled) + ``queue_size`` (in
+the channel) + 1 (held by the producer while it waits for room) items are
+out of the iterator at once, however long the input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+import trio
+
+from ._iterables import check_items, iterate
+from ._tasks import call_child
+from ._validate import check_callable, check_count
+
+__all__ = ["process"]
+
+Item = TypeVar("Item")
+R = TypeVar("R")
+
+
+async def process(
+    items: Iterable[Item] | AsyncIterable[Item],
+    handler: Callable[[Item], Awaitable[R]],
+    *,
+    workers: int,
+    queue_size: int | None = None,
+) -> list[R]:
+    """Feed ``items`` through a bounded channel to ``workers`` tasks running ``handler``.
+
+    Args:
+        items: an iterable or async iterable, read lazily by one producer.
+        handler: awaited once per item by a worker.
+        workers: how many items are handled at once.
+        queue_size: the channel's buffer; default ``workers``.
+
+    Returns:
+        ``handler``'s results in input order; ``[]`` for no input.
+
+    Raises:
+        ExceptionGroup: a handler (or the input) failed; the producer and
+            every worker were cancelled and have finished, and an async
+            generator input was closed.
+        ValueError: ``workers < 1`` or ``queue_size < 1``.  TypeError:
+            ``items`` is not iterable or ``handler`` not callable.
+
+    Blocks until every item is handled.  Cancelling the caller cancels the
+    producer and every worker.
+    """
+    check_items(items)
+    check_callable("handler", handler)
+    workers = check_count("workers", workers, minimum=1)
+    queue_size = workers if queue_size is None else check_count("queue_size", queue_size, minimum=1)
+    # One slot per item taken, filled in by whichever worker handles it.
+    results: list[Any] = []
+    send, receive = trio.open_memory_channel[tuple[int, Item]](queue_size)
+
+    async def produce() -> None:
+        # aclosing: when the producer is cancelled, the input is closed now,
+        # not later by the garbage collector in some other task.
+        async with send, contextlib.aclosing(iterate(items)) as stream:
+            async for item in stream:
+                results.append(None)
+                await send.send((len(results) - 1, item))
+
+    async def work(queue: trio.MemoryReceiveChannel[tuple[int, Item]]) -> None:
+        async with queue:
+            async for index, item in queue:
+                results[index] = await call_child(handler, item)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(produce)
+        async with receive:  # each worker gets its own clone; the original closes here
+            for _ in range(workers):
+                nursery.start_soon(work, receive.clone())
+    return results
