@@ -25,6 +25,7 @@ with no burst.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from types import TracebackType
 
@@ -60,8 +61,13 @@ class RateLimiter:
         period = check_number("period", period, exclusive=True)
         burst = max(1, int(rate)) if burst is None else check_count("burst", burst, minimum=1)
         self._seconds_per_token = period / rate
+        if not (math.isfinite(self._seconds_per_token) and self._seconds_per_token > 0):
+            raise ValueError(f"rate per period is out of range: {period!r} / {rate!r} seconds")
         self._burst = burst
-        self._tokens = float(burst)
+        try:
+            self._tokens = float(burst)
+        except OverflowError:
+            raise ValueError(f"burst is out of range: {burst!r}") from None
         self._updated: float | None = None
         self._line: deque[asyncio.Event] = deque()
 
@@ -80,9 +86,10 @@ class RateLimiter:
         try:
             if self._line[0] is not turn:
                 await turn.wait()  # set when we become the head of the line
-            if not self._take():
+            # One sleep until the token is due; another only if the clock woke
+            # us early (asyncio may) or rounded the deadline down: not polling.
+            while not self._take():  # noqa: ASYNC110
                 await asyncio.sleep(self._due() - self._now())
-                self._take(due=True)
         finally:
             head = self._line[0] is turn
             self._line.remove(turn)
@@ -100,19 +107,15 @@ class RateLimiter:
     ) -> None:
         return None
 
-    def _take(self, *, due: bool = False) -> bool:
-        """Refill by the time elapsed, then take a token if there is one.
-
-        ``due``: the caller slept until ``_due()``, so the token is there; a
-        shortfall is only clock rounding (asyncio may wake a hair early).
-        """
+    def _take(self) -> bool:
+        """Refill by the time elapsed, then take a token if there is one."""
         now = self._now()
         if self._updated is not None:
             elapsed = now - self._updated
             self._tokens = min(self._burst, self._tokens + elapsed / self._seconds_per_token)
         self._updated = now
-        if due or self._tokens >= 1 - _EPSILON:
-            self._tokens = max(0.0, self._tokens - 1)
+        if self._tokens >= 1 - _EPSILON:
+            self._tokens -= 1  # a rounding shortfall is carried as debt, not forgiven
             return True
         return False
 
@@ -120,6 +123,7 @@ class RateLimiter:
         return asyncio.get_running_loop().time()
 
     def _due(self) -> float:
-        """When the next whole token will be in the bucket."""
+        """When the next whole token will be in the bucket: always later than now."""
         assert self._updated is not None
-        return self._updated + (1 - self._tokens) * self._seconds_per_token
+        due = self._updated + (1 - self._tokens) * self._seconds_per_token
+        return max(due, math.nextafter(self._updated, math.inf))

@@ -15,13 +15,16 @@ from . import rate_limit_bench, workers_bench
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, one repetition")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: small sizes, one sample, no meaning"
+    )
     options = parser.parse_args(argv)
     scale, repeat = (100, 1) if options.quick else (1, 5)
     print(f"Python {platform.python_version()} on {platform.machine()}, {platform.system()}\n")
     print(workers_bench.throughput(100_000 // scale, repeat), end="\n\n")
     print(workers_bench.peak_memory((10_000 // scale, 1_000_000 // scale)), end="\n\n")
-    print(rate_limit_bench.acquisitions(100_000 // scale, repeat))
+    print(rate_limit_bench.acquisitions(100_000 // scale, repeat), end="\n\n")
+    print(rate_limit_bench.contended_cpu(20_000 // scale, 100, repeat))
     return 0
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, cast
 
 import anyio
+import trio
+import trio.lowlevel
 
 from .targets import Target
 
@@ -135,6 +137,48 @@ class Probe:
     def assert_all_done(self) -> None:
         assert self.running == 0, f"{self.running} children still running"
         assert sorted(map(str, self.started)) == sorted(map(str, self.finished))
+
+
+@dataclass
+class WakeupCount:
+    count: int = 0
+
+
+@contextlib.contextmanager
+def count_wakeups(backend: str) -> Iterator[WakeupCount]:
+    """Count how often tasks are woken while the block runs.
+
+    trio: task steps, seen by an instrument.  asyncio: timers scheduled
+    (``loop.call_at``, which every sleep goes through).  The two count
+    different things; both grow with time spent polling and stay flat for
+    code that sleeps once until it is due.
+    """
+    counter = WakeupCount()
+    if backend == "trio":
+
+        class Steps(trio.abc.Instrument):
+            def before_task_step(self, task: trio.lowlevel.Task) -> None:
+                counter.count += 1
+
+        instrument = Steps()
+        trio.lowlevel.add_instrument(instrument)
+        try:
+            yield counter
+        finally:
+            trio.lowlevel.remove_instrument(instrument)
+        return
+    loop = asyncio.get_running_loop()
+    call_at = loop.call_at
+
+    def counting_call_at(*args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+        counter.count += 1
+        return call_at(*args, **kwargs)
+
+    loop.call_at = counting_call_at  # type: ignore[method-assign, assignment]
+    try:
+        yield counter
+    finally:
+        del loop.call_at  # back to the class's method
 
 
 def stray_cancellation() -> Callable[..., Awaitable[Any]]:
