@@ -1,7 +1,8 @@
-"""Task helpers: the one guard that task groups need around a child's callable."""
+"""Task helpers: a guard around a child's callable, and shielded cleanup."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -26,3 +27,34 @@ async def call_child(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     except anyio.get_cancelled_exc_class() as exc:
         await anyio.lowlevel.checkpoint_if_cancelled()
         raise RuntimeError(f"{fn!r} raised {type(exc).__name__} without being cancelled") from exc
+
+
+async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = math.inf) -> None:
+    """Await ``fn()`` to its end or ``timeout``, whatever happens to the caller.
+
+    The cut-off at ``timeout`` is silent.  A cancellation of the caller
+    meanwhile is delivered once ``fn`` has ended, chained to ``fn``'s error.
+    ``fn`` runs in a child task: on asyncio a raw ``Task.cancel()`` of the
+    caller passes through an anyio shield in the caller's own task, but
+    cannot reach another task, and the task group waits for it either way.
+    """
+    failure: list[Exception] = []
+
+    async def bounded() -> None:
+        with anyio.move_on_after(timeout, shield=True):
+            try:
+                await fn()
+            except Exception as exc:
+                failure.append(exc)  # re-raised below as itself, not in a group
+
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(bounded)
+        # The shield held a cancellation back: deliver it now.
+        await anyio.lowlevel.checkpoint_if_cancelled()
+    except anyio.get_cancelled_exc_class() as cancelled:
+        if failure:
+            raise cancelled from failure[0]
+        raise
+    if failure:
+        raise failure[0]

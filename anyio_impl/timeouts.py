@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import anyio
-import anyio.lowlevel
 
+from ._tasks import run_shielded
 from ._validate import check_callable, check_number
 
 __all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
@@ -97,38 +97,11 @@ async def run_with_cleanup(
         result = await work()
     except BaseException as exc:
         try:
-            await _shielded(cleanup, cleanup_timeout)
+            await run_shielded(cleanup, cleanup_timeout)
         except Exception as cleanup_exc:
             if isinstance(exc, anyio.get_cancelled_exc_class()):
                 raise exc from cleanup_exc
             raise
         raise
-    await _shielded(cleanup, cleanup_timeout)
+    await run_shielded(cleanup, cleanup_timeout)
     return result
-
-
-async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) -> None:
-    """Run ``cleanup`` to its end or its timeout, whatever happens to the caller."""
-    failure: list[Exception] = []
-
-    async def bounded() -> None:
-        with anyio.move_on_after(timeout, shield=True):
-            try:
-                await cleanup()
-            except Exception as exc:
-                failure.append(exc)  # re-raised below as itself, not in a group
-
-    try:
-        # A child task, because on asyncio a raw Task.cancel() of the caller
-        # passes through anyio's shield but not into another task; the task
-        # group waits for it either way.
-        async with anyio.create_task_group() as group:
-            group.start_soon(bounded)
-        # The shield held a cancellation back: deliver it now.
-        await anyio.lowlevel.checkpoint_if_cancelled()
-    except anyio.get_cancelled_exc_class() as cancelled:
-        if failure:
-            raise cancelled from failure[0]
-        raise
-    if failure:
-        raise failure[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
@@ -45,3 +46,35 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> bool:
             caller_cancelled = True
         pending = {task for task in pending if not task.done()}
     return caller_cancelled
+
+
+async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = math.inf) -> None:
+    """Await ``fn()`` to its end or ``timeout``, whatever happens to the caller.
+
+    ``asyncio.shield`` lets the caller go at once; this waits.  The cut-off
+    at ``timeout`` is silent.  A cancellation of the caller meanwhile is
+    re-raised once ``fn`` has ended, chained to ``fn``'s error if it had one.
+    """
+
+    async def bounded() -> None:
+        scope = asyncio.timeout(None if math.isinf(timeout) else timeout)
+        try:
+            async with scope:
+                await fn()
+        except TimeoutError:
+            if not scope.expired():
+                raise
+
+    # A task of its own, so the caller's cancellation cannot reach it.
+    task = asyncio.create_task(bounded())
+    caller_cancelled = False
+    while not task.done():
+        try:
+            # Not asyncio.shield(): it lets the caller go at once, and re-raises
+            # fn's error over a cancellation that came meanwhile.
+            await asyncio.wait([task])
+        except asyncio.CancelledError:
+            caller_cancelled = True  # hold it until fn has ended
+    if caller_cancelled:
+        raise asyncio.CancelledError from task.exception()
+    task.result()

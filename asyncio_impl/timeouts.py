@@ -6,7 +6,7 @@ on the way out.  ``asyncio.shield`` is not a cancel scope at all: it protects
 the inner task, but the awaiting task still gets ``CancelledError`` at once
 and would return before the shielded work has finished.  Waiting for the
 shielded work to end, as trio's ``CancelScope(shield=True)`` does for free,
-takes a task of its own and the loop in ``_shielded``.
+takes a task of its own and the loop in ``_tasks.run_shielded``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from ._tasks import run_shielded
 from ._validate import check_callable, check_number
 
 __all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
@@ -97,42 +98,15 @@ async def run_with_cleanup(
         result = await work()
     except BaseException as exc:
         try:
-            await _shielded(cleanup, cleanup_timeout)
+            await run_shielded(cleanup, cleanup_timeout)
         except Exception as cleanup_exc:
             if isinstance(exc, asyncio.CancelledError):
                 raise exc from cleanup_exc
             raise
         raise
-    await _shielded(cleanup, cleanup_timeout)
+    await run_shielded(cleanup, cleanup_timeout)
     return result
 
 
 def _delay(seconds: float) -> float | None:
     return None if math.isinf(seconds) else seconds
-
-
-async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) -> None:
-    """Run ``cleanup`` to its end or its timeout, whatever happens to the caller."""
-
-    async def bounded() -> None:
-        scope = asyncio.timeout(_delay(timeout))
-        try:
-            async with scope:
-                await cleanup()
-        except TimeoutError:
-            if not scope.expired():
-                raise
-
-    # A task of its own, so the caller's cancellation cannot reach the cleanup.
-    task = asyncio.create_task(bounded())
-    caller_cancelled = False
-    while not task.done():
-        try:
-            # Not asyncio.shield(): it lets the caller go at once, and re-raises
-            # the cleanup's error over a cancellation that came meanwhile.
-            await asyncio.wait([task])
-        except asyncio.CancelledError:
-            caller_cancelled = True  # hold it until the cleanup has ended
-    if caller_cancelled:
-        raise asyncio.CancelledError from task.exception()
-    task.result()

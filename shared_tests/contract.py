@@ -23,12 +23,22 @@ CONTRACT: dict[str, dict[str, str]] = {
     "errors": {
         "run_settled": "(fns)",
     },
+    "pool": {
+        "Pool": "(factory, *, max_size, close=None, acquire_timeout=None)",
+    },
     "rate_limit": {
         "RateLimiter": "(rate, period=1.0, *, burst=None)",
     },
     "racing": {
         "first_completed": "(fns)",
         "staggered_race": "(fns, *, delay)",
+    },
+    "retry": {
+        "retry": (
+            "(fn, *, attempts=3, base_delay=0.1, max_delay=10.0, multiplier=2.0, jitter=True, "
+            "retry_on=<class 'Exception'>, deadline=None, on_retry=None, rng=None)"
+        ),
+        "retrying": "(**options)",
     },
     "timeouts": {
         "call_with_timeout": "(fn, seconds)",

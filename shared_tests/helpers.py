@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ class Impl:
         outcome = CancelOutcome()
         if self.target.backend == "asyncio" and self.target.style == "native":
             try:
-                async with asyncio.timeout(seconds) as scope:
+                async with asyncio.timeout(None if math.isinf(seconds) else seconds) as scope:
                     yield outcome
             except TimeoutError:
                 if not scope.expired():

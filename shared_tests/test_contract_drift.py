@@ -94,8 +94,9 @@ def test_docstrings_state_blocking_cancellation_and_errors(package: str, module_
         )
 
 
-def test_built_in_packages_share_one_validation_helper() -> None:
-    """Each package keeps its own ``_validate.py`` to stand alone; they must not drift."""
-    texts = {package: (ROOT / package / "_validate.py").read_text() for package in BUILT_IN}
+@pytest.mark.parametrize("helper", ["_validate.py", "_iterables.py", "_retry_options.py"])
+def test_built_in_packages_share_their_framework_free_helpers(helper: str) -> None:
+    """Each package keeps its own copy to stand alone; the copies must not drift."""
+    texts = {package: (ROOT / package / helper).read_text() for package in BUILT_IN}
     different = [package for package in BUILT_IN if texts[package] != texts[BUILT_IN[0]]]
-    assert not different, f"_validate.py differs from {BUILT_IN[0]}'s in {different}"
+    assert not different, f"{helper} differs from {BUILT_IN[0]}'s in {different}"

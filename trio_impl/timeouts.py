@@ -3,7 +3,7 @@
 trio's cancel scopes do all of it: ``move_on_after`` is a deadline that
 cancels everything inside it, and ``shield=True`` on the same scope makes the
 cleanup immune to outside cancellation while still bounding it.  Compare the
-loop asyncio needs in ``asyncio_impl.timeouts._shielded``.
+loop asyncio needs in ``asyncio_impl._tasks.run_shielded``.
 
 trio's own timeout exception is ``trio.TooSlowError``; the contract's is the
 builtin ``TimeoutError``, so ``call_with_timeout`` checks its own scope's
@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import trio
 
+from ._tasks import run_shielded
 from ._validate import check_callable, check_number
 
 __all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
@@ -95,22 +96,11 @@ async def run_with_cleanup(
         result = await work()
     except BaseException as exc:
         try:
-            await _shielded(cleanup, cleanup_timeout)
+            await run_shielded(cleanup, cleanup_timeout)
         except Exception as cleanup_exc:
             if isinstance(exc, trio.Cancelled):
                 raise exc from cleanup_exc
             raise
         raise
-    await _shielded(cleanup, cleanup_timeout)
+    await run_shielded(cleanup, cleanup_timeout)
     return result
-
-
-async def _shielded(cleanup: Callable[[], Awaitable[object]], timeout: float) -> None:
-    """Run ``cleanup`` to its end or its timeout, whatever happens to the caller."""
-    try:
-        with trio.move_on_after(timeout, shield=True):
-            await cleanup()
-    finally:
-        # The shield held a cancellation back: deliver it now, ahead of a
-        # cleanup error too, rather than let a return without a checkpoint hide it.
-        await trio.lowlevel.checkpoint_if_cancelled()

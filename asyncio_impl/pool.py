@@ -1,0 +1,271 @@
+"""An async resource pool: lazy creation, LIFO reuse, FIFO waiters, leak-free under cancellation.
+
+The hard part is cancellation, and the asyncpg issues 464 and 467 (and PR
+1052) show the classic leaks.  Here:
+
+* A waiter is served by handing it the resource (or the right to create
+  one) before waking it.  If it was cancelled at that very moment, it finds
+  what it was handed in its ``except`` path and passes it on to the next
+  waiter, or back to idle: nothing is lost, nobody is skipped.
+* A ``factory`` call that fails or is cancelled frees its slot, and a
+  waiter may then create in its place.
+* A body that exits by an exception, cancellation included, discards its
+  resource: ``close`` runs in a task of its own that the caller waits out
+  (``_tasks.run_shielded``; ``asyncio.shield`` alone would let the caller
+  go), so the release completes even while the releasing task is being
+  cancelled.
+* asyncio's extra hazard: ``Task.cancel()`` can land after a waiter's
+  ``Event`` was set, so a waiter may be "cancelled" while holding what it
+  was handed.  The ``except`` path above covers exactly that.
+
+Idle resources are a stack: the most recently released is reused first,
+so the rest can age out (asyncpg, httpcore and deadpool do the same).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections import deque
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from types import TracebackType
+from typing import Generic, TypeVar
+
+from ._tasks import run_shielded
+from ._validate import check_callable, check_count, check_number
+
+__all__ = ["Pool"]
+
+R = TypeVar("R")
+
+
+class _Waiter(Generic[R]):
+    """One acquirer in line, and what it was handed when woken."""
+
+    def __init__(self) -> None:
+        self.woken = asyncio.Event()
+        self.resource: list[R] = []  # a resource handed over, if any
+        self.may_create = False  # or a free slot to create one in
+        self.closed = False  # or the news that the pool closed
+
+
+class Pool(Generic[R]):
+    """Lend out resources made by ``factory``, at most ``max_size`` at once.
+
+    Args:
+        factory: async callable making a resource.
+        max_size: the most resources that exist at once (an int >= 1).
+        close: async callable disposing of a resource; default none.
+        acquire_timeout: seconds an acquire may take, a factory call
+            included; ``None`` (or ``math.inf``) for no limit.
+
+    Raises:
+        ValueError: ``max_size < 1``, ``acquire_timeout < 0`` or NaN.
+        TypeError: the wrong kind of argument.
+
+    ``async with pool.acquire() as resource:`` blocks until a resource is
+    idle, or may be created, and this acquirer is first in line; it raises
+    ``TimeoutError`` after ``acquire_timeout`` and ``RuntimeError`` once the
+    pool is closed.  Cancellation while waiting takes nothing and leaks
+    nothing.  Can be built outside a running event loop.
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], Awaitable[R]],
+        *,
+        max_size: int,
+        close: Callable[[R], Awaitable[object]] | None = None,
+        acquire_timeout: float | None = None,
+    ) -> None:
+        check_callable("factory", factory)
+        if close is not None:
+            check_callable("close", close)
+        self._factory = factory
+        self._close = close
+        self._max_size = check_count("max_size", max_size, minimum=1)
+        self._acquire_timeout = (
+            None
+            if acquire_timeout is None
+            else check_number("acquire_timeout", acquire_timeout, allow_inf=True)
+        )
+        self._idle: list[R] = []  # a stack: the most recently released on top
+        self._in_use = 0
+        self._creating = 0  # slots taken by factory calls under way (or about to be)
+        self._closing = 0  # resources whose close() is under way
+        self._line: deque[_Waiter[R]] = deque()
+        self._closed = False
+        self._all_closed: asyncio.Event | None = None
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def size(self) -> int:
+        """Resources that exist: idle, in use, or being closed."""
+        return len(self._idle) + self._in_use + self._closing
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+    @property
+    def in_use(self) -> int:
+        return self._in_use
+
+    def acquire(self) -> contextlib.AbstractAsyncContextManager[R]:
+        """Borrow a resource for the ``async with`` block.
+
+        A block that exits by an exception, cancellation included, discards
+        the resource (``close`` is awaited, shielded) and frees its slot; a
+        clean exit gives it to the next waiter or back to idle.
+        """
+        return self._lease()
+
+    async def aclose(self) -> None:
+        """Close the pool; return when every resource is closed.
+
+        From now on ``acquire`` raises ``RuntimeError``, and so do the
+        acquirers still waiting.  Idle resources are closed at once, those in
+        use when they are released: this waits for them.  Cancelling
+        ``aclose`` stops the wait, not the closing.
+        """
+        if not self._closed:
+            self._closed = True
+            while self._line:
+                waiter = self._line.popleft()
+                waiter.closed = True
+                waiter.woken.set()
+            while self._idle:
+                await self._dispose(self._idle.pop())
+        if self.size + self._creating:
+            if self._all_closed is None:
+                self._all_closed = asyncio.Event()
+            await self._all_closed.wait()
+
+    async def __aenter__(self) -> Pool[R]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------ lending
+
+    @contextlib.asynccontextmanager
+    async def _lease(self) -> AsyncGenerator[R, None]:
+        resource = await self._checkout()
+        try:
+            yield resource
+        except BaseException:
+            self._in_use -= 1
+            await self._dispose(resource)
+            raise
+        self._in_use -= 1
+        if self._closed:
+            await self._dispose(resource)
+        else:
+            self._give(resource)
+
+    async def _checkout(self) -> R:
+        if self._acquire_timeout is None:
+            return await self._wait_for_turn()
+        timeout = None if math.isinf(self._acquire_timeout) else self._acquire_timeout
+        async with asyncio.timeout(timeout):
+            return await self._wait_for_turn()
+
+    async def _wait_for_turn(self) -> R:
+        if self._closed:
+            raise RuntimeError("the pool is closed")
+        if not self._line:
+            if self._idle:
+                self._in_use += 1
+                return self._idle.pop()
+            if self._occupied() < self._max_size:
+                self._creating += 1
+                return await self._create()
+        waiter = _Waiter[R]()
+        self._line.append(waiter)
+        try:
+            await waiter.woken.wait()
+        except BaseException:
+            if waiter in self._line:
+                self._line.remove(waiter)
+            else:
+                await self._pass_on(waiter)  # served in the very moment it was cancelled
+            raise
+        if waiter.closed:
+            raise RuntimeError("the pool was closed while waiting")
+        if waiter.resource:
+            return waiter.resource[0]
+        return await self._create()
+
+    async def _create(self) -> R:
+        """Call the factory in a slot already counted in ``_creating``."""
+        try:
+            resource = await self._factory()
+        except BaseException:
+            self._creating -= 1
+            self._slot_freed()
+            raise
+        self._creating -= 1
+        if self._closed:  # closed while the factory ran: nobody may have it
+            await self._dispose(resource)
+            raise RuntimeError("the pool was closed while the resource was being made")
+        self._in_use += 1
+        return resource
+
+    # ------------------------------------------------------------ bookkeeping
+
+    def _occupied(self) -> int:
+        return self.size + self._creating
+
+    def _give(self, resource: R) -> None:
+        """A released resource goes to the first waiter, else on top of idle."""
+        if self._line:
+            waiter = self._line.popleft()
+            waiter.resource.append(resource)
+            self._in_use += 1
+            waiter.woken.set()
+        else:
+            self._idle.append(resource)
+
+    def _slot_freed(self) -> None:
+        """A slot emptied: the first waiter may create a resource in it."""
+        if self._line and not self._closed:
+            waiter = self._line.popleft()
+            waiter.may_create = True
+            self._creating += 1
+            waiter.woken.set()
+        self._check_all_closed()
+
+    async def _pass_on(self, waiter: _Waiter[R]) -> None:
+        """A waiter cancelled just as it was served hands on what it got."""
+        if waiter.resource:
+            self._in_use -= 1
+            if self._closed:
+                await self._dispose(waiter.resource[0])
+            else:
+                self._give(waiter.resource[0])
+        elif waiter.may_create:
+            self._creating -= 1
+            self._slot_freed()
+
+    async def _dispose(self, resource: R) -> None:
+        """Close one resource, shielded from cancellation, then free its slot."""
+        self._closing += 1
+        try:
+            if self._close is not None:
+                close = self._close
+                await run_shielded(lambda: close(resource))
+        finally:
+            self._closing -= 1
+            self._slot_freed()
+
+    def _check_all_closed(self) -> None:
+        if self._all_closed is not None and not (self.size + self._creating):
+            self._all_closed.set()
