@@ -15,19 +15,17 @@ may not beat: the two are simultaneous and the scheduler picks.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import anyio
 import anyio.abc
 
+from ._schedule import next_tick
 from ._tasks import call_child
 from ._validate import check_callable, check_number
 
 __all__ = ["run_with_heartbeat", "run_after_ready"]
-
-_SLACK = 1e-9  # in intervals: how far past a tick still counts as on it
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -73,21 +71,9 @@ async def _beat_forever(interval: float, beat: Callable[[], Awaitable[object]]) 
     start = anyio.current_time()
     tick = 0
     while True:
-        tick = _next_tick(start, interval, tick, anyio.current_time())
+        tick = next_tick(start, interval, tick, anyio.current_time())
         await anyio.sleep_until(start + tick * interval)
         await call_child(beat)
-
-
-def _next_tick(start: float, interval: float, last: int, now: float) -> int:
-    """The first tick after ``last`` that is not strictly in the past.
-
-    A beat that ends on a tick, give or take float rounding (0.3 + 0.9 is
-    1.2000000000000002), has not missed it.
-    """
-    tick = max(last + 1, math.ceil((now - start) / interval - _SLACK))
-    if tick - 1 > last and start + (tick - 1) * interval >= now - _SLACK * interval:
-        tick -= 1
-    return tick
 
 
 async def run_after_ready(

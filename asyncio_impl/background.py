@@ -18,16 +18,14 @@ simultaneous and the scheduler picks.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from ._schedule import next_tick
 from ._tasks import call_child
 from ._validate import check_callable, check_number
 
 __all__ = ["run_with_heartbeat", "run_after_ready"]
-
-_SLACK = 1e-9  # in intervals: how far past a tick still counts as on it
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -72,21 +70,9 @@ async def _beat_forever(interval: float, beat: Callable[[], Awaitable[object]]) 
     start = loop.time()
     tick = 0
     while True:
-        tick = _next_tick(start, interval, tick, loop.time())
+        tick = next_tick(start, interval, tick, loop.time())
         await asyncio.sleep(max(0.0, start + tick * interval - loop.time()))
         await call_child(beat)
-
-
-def _next_tick(start: float, interval: float, last: int, now: float) -> int:
-    """The first tick after ``last`` that is not strictly in the past.
-
-    A beat that ends on a tick, give or take float rounding (0.3 + 0.9 is
-    1.2000000000000002), has not missed it.
-    """
-    tick = max(last + 1, math.ceil((now - start) / interval - _SLACK))
-    if tick - 1 > last and start + (tick - 1) * interval >= now - _SLACK * interval:
-        tick -= 1
-    return tick
 
 
 async def run_after_ready(

@@ -23,6 +23,16 @@ CONTRACT: dict[str, dict[str, str]] = {
     "errors": {
         "run_settled": "(fns)",
     },
+    "generators": {
+        "ticker": "(interval, *, count=None)",
+        "paginate": "(fetch_page)",
+        "batched": "(source, *, size, max_wait)",
+        "merged": "(*sources)",
+    },
+    "offload": {
+        "run_blocking": "(fn, *args)",
+        "run_in_process": "(fn, *args)",
+    },
     "pool": {
         "Pool": "(factory, *, max_size, close=None, acquire_timeout=None)",
     },
