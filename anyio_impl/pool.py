@@ -126,16 +126,35 @@ class Pool(Generic[R]):
         From now on ``acquire`` raises ``RuntimeError``, and so do the
         acquirers still waiting.  Idle resources are closed at once, those in
         use when they are released: this waits for them.  Cancelling
-        ``aclose`` stops the wait, not the closing.
+        ``aclose`` stops the wait, not the closing; calling it again waits
+        again.
+
+        Raises:
+            ExceptionGroup: ``close`` failed for some idle resources; every
+                other one was still closed.
         """
-        if not self._closed:
-            self._closed = True
-            while self._line:
-                waiter = self._line.popleft()
-                waiter.closed = True
-                waiter.woken.set()
-            while self._idle:
-                await self._dispose(self._idle.pop())
+        self._closed = True
+        while self._line:
+            waiter = self._line.popleft()
+            waiter.closed = True
+            waiter.woken.set()
+        idle, self._idle = self._idle, []
+        self._closing += len(idle)
+        failures: list[Exception] = []
+
+        async def close_all() -> None:
+            for resource in idle:
+                try:
+                    await self._close_one(resource)
+                except Exception as exc:
+                    failures.append(exc)
+                finally:
+                    self._closing -= 1
+                    self._slot_freed()
+
+        await run_shielded(close_all)  # all of them, even if this call is cancelled
+        if failures:
+            raise ExceptionGroup("closing idle resources failed", failures)
         if self.size + self._creating:
             if self._all_closed is None:
                 self._all_closed = anyio.Event()
@@ -161,9 +180,9 @@ class Pool(Generic[R]):
         resource = await self._checkout()
         try:
             yield resource
-        except BaseException:
+        except BaseException as exc:
             self._in_use -= 1
-            await self._dispose(resource)
+            await self._dispose(resource, beside=exc)
             raise
         self._in_use -= 1
         if self._closed:
@@ -172,36 +191,45 @@ class Pool(Generic[R]):
             self._give(resource)
 
     async def _checkout(self) -> R:
+        # As anyio's own locks do: a checkpoint even when nothing blocks,
+        # split around a resource that is free right now.
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        if self._closed:
+            raise RuntimeError("the pool is closed")
+        if self._idle and not self._line:  # free right now: served even with timeout 0
+            self._in_use += 1
+            resource = self._idle.pop()
+            await anyio.lowlevel.cancel_shielded_checkpoint()
+            return resource
         if self._acquire_timeout is None:
             return await self._wait_for_turn()
         with anyio.fail_after(self._acquire_timeout):
             return await self._wait_for_turn()
 
     async def _wait_for_turn(self) -> R:
-        await anyio.lowlevel.checkpoint()  # as anyio's own primitives: always a checkpoint
-        if self._closed:
-            raise RuntimeError("the pool is closed")
-        if not self._line:
-            if self._idle:
-                self._in_use += 1
-                return self._idle.pop()
-            if self._occupied() < self._max_size:
-                self._creating += 1
-                return await self._create()
+        if not self._line and self._occupied() < self._max_size:
+            self._creating += 1
+            return await self._create()
         waiter = _Waiter[R]()
         self._line.append(waiter)
         try:
             await waiter.woken.wait()
-        except BaseException:
+            # Cancelled in the same step that served us? Hand it on, unused.
+            await anyio.lowlevel.checkpoint_if_cancelled()
+        except BaseException as exc:
             if waiter in self._line:
                 self._line.remove(waiter)
             else:
-                await self._pass_on(waiter)  # served in the very moment it was cancelled
+                await self._pass_on(waiter, exc)  # served in the very moment it was cancelled
             raise
         if waiter.closed:
             raise RuntimeError("the pool was closed while waiting")
         if waiter.resource:
             return waiter.resource[0]
+        if self._closed:  # given a slot just before the pool closed: make nothing
+            self._creating -= 1
+            self._slot_freed()
+            raise RuntimeError("the pool was closed while waiting")
         return await self._create()
 
     async def _create(self) -> R:
@@ -214,8 +242,9 @@ class Pool(Generic[R]):
             raise
         self._creating -= 1
         if self._closed:  # closed while the factory ran: nobody may have it
-            await self._dispose(resource)
-            raise RuntimeError("the pool was closed while the resource was being made")
+            refused = RuntimeError("the pool was closed while the resource was being made")
+            await self._dispose(resource, beside=refused)
+            raise refused
         self._in_use += 1
         return resource
 
@@ -243,28 +272,39 @@ class Pool(Generic[R]):
             waiter.woken.set()
         self._check_all_closed()
 
-    async def _pass_on(self, waiter: _Waiter[R]) -> None:
+    async def _pass_on(self, waiter: _Waiter[R], exc: BaseException) -> None:
         """A waiter cancelled just as it was served hands on what it got."""
         if waiter.resource:
             self._in_use -= 1
             if self._closed:
-                await self._dispose(waiter.resource[0])
+                await self._dispose(waiter.resource[0], beside=exc)
             else:
                 self._give(waiter.resource[0])
         elif waiter.may_create:
             self._creating -= 1
             self._slot_freed()
 
-    async def _dispose(self, resource: R) -> None:
-        """Close one resource, shielded from cancellation, then free its slot."""
+    async def _dispose(self, resource: R, beside: BaseException | None = None) -> None:
+        """Close one resource, shielded from cancellation, then free its slot.
+
+        ``beside``: the exception already on its way out.  A failing
+        ``close`` must not replace it (nor a cancellation): its error is
+        added to it as a note instead.
+        """
         self._closing += 1
         try:
-            if self._close is not None:
-                close = self._close
-                await run_shielded(lambda: close(resource))
+            await run_shielded(lambda: self._close_one(resource))
+        except Exception as close_error:
+            if beside is None:
+                raise
+            beside.add_note(f"closing {resource!r} also failed: {close_error!r}")
         finally:
             self._closing -= 1
             self._slot_freed()
+
+    async def _close_one(self, resource: R) -> None:
+        if self._close is not None:
+            await self._close(resource)
 
     def _check_all_closed(self) -> None:
         if self._all_closed is not None and not (self.size + self._creating):

@@ -11,7 +11,12 @@ tenacity issues 529 and 505 are this bug), and
 ``KeyboardInterrupt``, ``SystemExit`` and ``GeneratorExit``.  Giving up
 re-raises the last exception object itself, with a note (``add_note``)
 saying how many attempts were made, so tracebacks and ``except`` clauses see
-the real error.  stamina's defaults and reasoning (``docs/motivation.md``):
+the real error.  ``fn`` runs in the caller's own task, so a cancellation
+exception from it is the caller's cancellation as far as anyone can tell:
+it propagates as is.  If ``fn`` turns the caller's cancellation into an error
+of its own, an anyio scope (level-triggered) cancels the next sleep; a raw
+``Task.cancel()`` on asyncio that ``fn`` swallowed leaves no trace anyio
+code can see, and the retries go on.  stamina's defaults and reasoning (``docs/motivation.md``):
 bounded attempts and a deadline, jitter on by default, and only the
 exceptions you name retried.
 """
@@ -86,7 +91,11 @@ async def retry(
                 raise
             if options.on_retry is not None:
                 options.on_retry(attempt, exc, delay)
+            last = exc
         await anyio.sleep(delay)
+        if late := options.past_deadline(attempt, anyio.current_time() - start):
+            last.add_note(late)  # the clock woke us late: no attempt starts past the deadline
+            raise last
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 

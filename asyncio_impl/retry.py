@@ -11,7 +11,12 @@ What must never be retried, whatever ``retry_on`` says: cancellation
 ``KeyboardInterrupt``, ``SystemExit`` and ``GeneratorExit``.  Giving up
 re-raises the last exception object itself, with a note (``add_note``)
 saying how many attempts were made, so tracebacks and ``except`` clauses see
-the real error.  stamina's defaults and reasoning (``docs/motivation.md``):
+the real error.  ``fn`` runs in the caller's own task, so a cancellation
+exception from it is the caller's cancellation as far as anyone can tell:
+it propagates as is.  If ``fn`` turns the caller's cancellation into an error
+of its own, ``Task.cancelling()`` still shows the request: retry stops and
+raises ``CancelledError`` rather than retry (trio and anyio scopes cancel
+the next sleep instead).  stamina's defaults and reasoning (``docs/motivation.md``):
 bounded attempts and a deadline, jitter on by default, and only the
 exceptions you name retried.
 """
@@ -74,19 +79,28 @@ async def retry(
     )
     loop = asyncio.get_running_loop()
     start = loop.time()
+    task = asyncio.current_task()
+    cancelling = task.cancelling() if task is not None else 0
     for attempt in range(1, options.attempts + 1):
         try:
             return await fn()
         except options.retry_on as exc:
             if isinstance(exc, (asyncio.CancelledError, *NEVER_RETRIED)):
                 raise
+            if task is not None and task.cancelling() > cancelling:
+                # fn turned our cancellation into its own error: stop, do not retry it
+                raise asyncio.CancelledError from exc
             delay = options.delay(attempt)
             if give_up := options.give_up(attempt, loop.time() - start, delay):
                 exc.add_note(give_up)
                 raise
             if options.on_retry is not None:
                 options.on_retry(attempt, exc, delay)
+            last = exc
         await asyncio.sleep(delay)
+        if late := options.past_deadline(attempt, loop.time() - start):
+            last.add_note(late)  # the clock woke us late: no attempt starts past the deadline
+            raise last
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 

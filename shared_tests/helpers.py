@@ -37,6 +37,12 @@ def leaves(exc: BaseException) -> list[BaseException]:
 @dataclass
 class CancelOutcome:
     cancelled_caught: bool = False
+    _cancel: Callable[[], object] | None = None
+
+    def cancel(self) -> None:
+        """Cancel the block now (in this very step), the way ``cancel_after`` would."""
+        assert self._cancel is not None
+        self._cancel()
 
 
 class Impl:
@@ -72,15 +78,32 @@ class Impl:
     async def _cancel_after(self, seconds: float) -> AsyncIterator[CancelOutcome]:
         outcome = CancelOutcome()
         if self.target.backend == "asyncio" and self.target.style == "native":
+            # What asyncio.timeout does, plus a cancel() that acts at once.
+            task = asyncio.current_task()
+            assert task is not None
+            cancelling = task.cancelling()
+            requested: list[bool] = []
+
+            def cancel() -> None:
+                if not requested:
+                    requested.append(True)
+                    task.cancel()
+
+            outcome._cancel = cancel
+            loop = asyncio.get_running_loop()
+            handle = None if math.isinf(seconds) else loop.call_later(seconds, cancel)
             try:
-                async with asyncio.timeout(None if math.isinf(seconds) else seconds) as scope:
-                    yield outcome
-            except TimeoutError:
-                if not scope.expired():
+                yield outcome
+            except asyncio.CancelledError:
+                if not requested or task.uncancel() > cancelling:
                     raise
                 outcome.cancelled_caught = True
+            finally:
+                if handle is not None:
+                    handle.cancel()
         else:
             with anyio.move_on_after(seconds) as anyio_scope:
+                outcome._cancel = anyio_scope.cancel
                 yield outcome
             outcome.cancelled_caught = anyio_scope.cancelled_caught
 

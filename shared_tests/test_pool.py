@@ -26,29 +26,46 @@ class Factory:
     """Makes numbered resources and keeps the books on them."""
 
     def __init__(
-        self, *, seconds: float = 0, close_seconds: float = 0, fail: set[int] | None = None
+        self,
+        *,
+        seconds: float = 0,
+        close_seconds: float = 0,
+        fail: set[int] | None = None,
+        close_fails: set[int] | None = None,
     ) -> None:
         self.seconds = seconds
         self.close_seconds = close_seconds
         self.fail = fail or set()
+        self.close_fails = close_fails or set()
         self.calls = 0
+        self.in_flight = 0
+        self.peak = 0  # most resources alive or being made at once
         self.made: list[Resource] = []
         self.closed: list[Resource] = []
 
     async def make(self) -> Resource:
         self.calls += 1
         number = self.calls
-        await anyio.sleep(self.seconds)
-        if number in self.fail:
-            raise Boom(f"factory call {number}")
+        self.in_flight += 1
+        alive = sum(not r.closed for r in self.made)
+        self.peak = max(self.peak, alive + self.in_flight)
+        try:
+            if self.seconds:  # at 0, no checkpoint at all: made "at once"
+                await anyio.sleep(self.seconds)
+            if number in self.fail:
+                raise Boom(f"factory call {number}")
+        finally:
+            self.in_flight -= 1
         resource = Resource(number)
         self.made.append(resource)
         return resource
 
     async def close(self, resource: Resource) -> None:
         await anyio.sleep(self.close_seconds)
-        resource.closed = True
+        resource.closed = True  # gone, even when closing it reports an error
         self.closed.append(resource)
+        if resource.number in self.close_fails:
+            raise OSError(f"closing {resource} failed")
 
     def pool(self, impl: Impl, max_size: int, **kwargs: Any) -> Any:
         return impl.pool.Pool(self.make, max_size=max_size, close=self.close, **kwargs)
@@ -258,13 +275,130 @@ async def test_a_waiter_cancelled_as_the_resource_is_handed_to_it(impl: Impl) ->
             group.start_soon(user, pool, served, "holder", 0, math.inf)  # releases at 1
             group.start_soon(user, pool, served, "cancelled at 1", 0.1, 0.9)  # gives up at 1
             group.start_soon(user, pool, served, "next", 0.2, math.inf)
-        assert served[0] == "holder"
-        assert served[-1] == "next"
-        assert now() - start == pytest.approx(2 if len(served) == 2 else 3)
-        assert factory.calls == 1
+        assert served == ["holder", "next"]
+        assert now() - start == pytest.approx(2)
+        assert factory.calls == 1  # the cancelled waiter's resource went on to "next"
         factory.assert_no_leak(pool)
         await pool.aclose()
         assert factory.closed == factory.made
+
+
+async def test_a_waiter_cancelled_right_after_being_served_hands_it_on_unused(
+    impl: Impl,
+) -> None:
+    """The releaser hands the resource over, then cancels that waiter at once."""
+    factory = Factory()
+    pool = factory.pool(impl, 1)
+    served: list[str] = []
+    scopes: dict[str, Any] = {}
+
+    async def waiter(name: str, delay: float) -> None:
+        await anyio.sleep(delay)
+        async with impl.cancel_after(math.inf) as outcome:
+            scopes[name] = outcome
+            async with pool.acquire():
+                served.append(name)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(waiter, "served then cancelled", 0.1)
+        group.start_soon(waiter, "next", 0.2)
+        async with pool.acquire():
+            served.append("holder")
+            await anyio.sleep(1)
+        scopes["served then cancelled"].cancel()  # same step as the release
+    assert served == ["holder", "next"]
+    assert factory.calls == 1  # handed on, not closed and made again
+    assert factory.closed == []
+    await pool.aclose()
+
+
+async def test_acquire_timeout_zero_serves_what_is_free_right_now(impl: Impl) -> None:
+    factory = Factory()
+    pool = factory.pool(impl, 1, acquire_timeout=0)
+    await hold(pool, 0)  # made at once: the factory does not wait
+    await hold(pool, 0)  # idle: served at once
+    async with anyio.create_task_group() as group:
+        group.start_soon(hold, pool, 1)
+        await anyio.sleep(0.1)
+        with pytest.raises(TimeoutError):
+            await hold(pool, 0)  # would have to wait
+    await pool.aclose()
+
+
+async def test_a_failing_close_does_not_replace_the_bodys_error(impl: Impl) -> None:
+    factory = Factory(close_fails={1})
+    pool = factory.pool(impl, 1)
+    error = Boom("body")
+    with pytest.raises(Boom) as caught:
+        async with pool.acquire():
+            raise error
+    assert caught.value is error
+    assert any("closing R1 also failed" in note for note in error.__notes__)
+    assert (pool.size, pool.in_use) == (0, 0)
+    await pool.aclose()
+
+
+async def test_a_failing_close_does_not_replace_the_callers_cancellation(impl: Impl) -> None:
+    factory = Factory(close_fails={1})
+    pool = factory.pool(impl, 1)
+    async with impl.cancel_after(1) as outcome:
+        await hold(pool, 10)
+    assert outcome.cancelled_caught
+    factory.assert_no_leak(pool)
+    await pool.aclose()
+
+
+async def test_aclose_closes_every_idle_resource_even_when_one_close_fails(impl: Impl) -> None:
+    factory = Factory(close_fails={2})
+    pool = factory.pool(impl, 3)
+    async with anyio.create_task_group() as group:
+        for _ in range(3):
+            group.start_soon(hold, pool, 1)
+    with pytest.raises(ExceptionGroup) as caught:
+        await pool.aclose()
+    assert [str(e) for e in caught.value.exceptions] == ["closing R2 failed"]
+    assert all(r.closed for r in factory.made)
+    assert pool.size == 0
+    await pool.aclose()  # again: nothing left, returns at once
+
+
+async def test_aclose_twice_concurrently_and_cancelled(impl: Impl) -> None:
+    factory = Factory(close_seconds=1)
+    pool = factory.pool(impl, 2)
+    async with anyio.create_task_group() as group:
+        group.start_soon(hold, pool, 0)
+        group.start_soon(hold, pool, 3)
+        await anyio.sleep(0.5)  # one idle, one in use until 3
+        async with impl.cancel_after(0.2) as outcome:
+            await pool.aclose()  # cancelled while closing the idle one
+        assert outcome.cancelled_caught
+        group.start_soon(pool.aclose)
+        await pool.aclose()  # both wait for the one in use
+        assert now() == pytest.approx(4)  # released at 3, closed by 4
+    assert all(r.closed for r in factory.made)
+    assert pool.size == 0
+
+
+async def test_a_resource_made_while_the_pool_closes_is_closed_not_handed_out(
+    impl: Impl,
+) -> None:
+    factory = Factory(seconds=2)
+    pool = factory.pool(impl, 1)
+    refused: list[BaseException] = []
+
+    async def user() -> None:
+        try:
+            await hold(pool, 1)
+        except RuntimeError as exc:
+            refused.append(exc)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(user)
+        await anyio.sleep(1)  # the factory is half way
+        await pool.aclose()
+    assert len(refused) == 1
+    assert [r.closed for r in factory.made] == [True]
+    assert pool.size == 0
 
 
 async def test_aclose_closes_idle_now_in_use_on_release_and_fails_waiters(impl: Impl) -> None:
@@ -353,6 +487,7 @@ def test_bad_arguments_are_rejected_at_construction(
     factory_seconds=st.sampled_from([0, 0.3]),
     close_seconds=st.sampled_from([0, 0.2]),
     fail=st.sets(st.integers(min_value=1, max_value=8), max_size=3),
+    acquire_timeout=st.sampled_from([None, 0.5, 2.0]),
 )
 async def test_property_no_resource_ever_leaks(
     impl: Impl,
@@ -361,9 +496,10 @@ async def test_property_no_resource_ever_leaks(
     factory_seconds: float,
     close_seconds: float,
     fail: set[int],
+    acquire_timeout: float | None,
 ) -> None:
     factory = Factory(seconds=factory_seconds, close_seconds=close_seconds, fail=fail)
-    pool = factory.pool(impl, max_size)
+    pool = factory.pool(impl, max_size, acquire_timeout=acquire_timeout)
     most = 0
 
     async def user(arrival: float, seconds: float, patience: float | None, fails: bool) -> None:
@@ -376,7 +512,7 @@ async def test_property_no_resource_ever_leaks(
                     await anyio.sleep(seconds)
                     if fails:
                         raise Boom("body")
-            except Boom:
+            except (Boom, TimeoutError):
                 pass
 
     async with anyio.create_task_group() as group:
@@ -385,6 +521,7 @@ async def test_property_no_resource_ever_leaks(
                 user, arrival / 10, seconds / 10, None if patience is None else patience / 10, fails
             )
     assert most <= max_size
+    assert factory.peak <= max_size  # alive + being made, seen from the factory
     assert pool.in_use == 0
     factory.assert_no_leak(pool)
     await pool.aclose()

@@ -102,6 +102,47 @@ async def test_retry_on_a_tuple_and_subclasses(impl: Impl) -> None:
     assert await impl.retry.retry(flaky, retry_on=(KeyError, OSError), jitter=False) == "ok"
 
 
+async def test_on_retry_is_not_called_on_giving_up(impl: Impl) -> None:
+    seen: list[int] = []
+    with pytest.raises(Boom):
+        await impl.retry.retry(
+            Flaky(), attempts=3, base_delay=1, jitter=False, on_retry=lambda a, e, d: seen.append(a)
+        )
+    assert seen == [1, 2]
+
+
+async def test_a_sleep_ending_exactly_at_the_deadline_still_allows_the_attempt(
+    impl: Impl,
+) -> None:
+    flaky = Flaky()
+    with pytest.raises(Boom) as caught:
+        await impl.retry.retry(flaky, attempts=10, base_delay=1, jitter=False, deadline=3)
+    assert flaky.calls == [0, 1, 3]  # the one at 3 starts at the deadline, not after it
+    assert any("3 attempts" in note for note in caught.value.__notes__)
+
+
+async def test_an_exception_not_retried_keeps_its_identity_and_notes(impl: Impl) -> None:
+    error = ValueError("mine")
+    error.add_note("a note of its own")
+
+    async def fail() -> None:
+        raise error
+
+    with pytest.raises(ValueError, match="mine") as caught:
+        await impl.retry.retry(fail, retry_on=OSError)
+    assert caught.value is error
+    assert caught.value.__notes__ == ["a note of its own"]
+
+
+async def test_many_attempts_do_not_overflow_the_backoff(impl: Impl) -> None:
+    flaky = Flaky(failures=1100)
+    result = await impl.retry.retry(
+        flaky, attempts=1200, base_delay=0.001, max_delay=0.001, jitter=False
+    )
+    assert result == "ok"
+    assert len(flaky.calls) == 1101
+
+
 async def test_on_retry_is_called_before_each_sleep(impl: Impl) -> None:
     flaky = Flaky(failures=2)
     seen: list[tuple[int, str, float]] = []
@@ -129,6 +170,40 @@ async def test_cancellation_during_a_backoff_sleep_ends_it_at_once(impl: Impl) -
     assert outcome.cancelled_caught
     assert flaky.calls == [0]
     assert now() - flaky.start == 1
+
+
+async def test_cancellation_is_never_retried_even_when_retry_on_names_it(impl: Impl) -> None:
+    flaky = Flaky(seconds=10)
+    async with impl.cancel_after(1) as outcome:
+        await impl.retry.retry(flaky, retry_on=(OSError, anyio.get_cancelled_exc_class()))
+    assert outcome.cancelled_caught
+    assert flaky.calls == [0]
+
+
+async def test_a_cancellation_turned_into_an_error_is_not_retried(
+    impl: Impl, request: pytest.FixtureRequest
+) -> None:
+    if impl.target.id == "anyio_impl-asyncio-native":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="a raw Task.cancel() that fn swallows is invisible to anyio code",
+            )
+        )
+    calls = 0
+
+    async def swallows_cancellation() -> None:
+        nonlocal calls
+        calls += 1
+        try:
+            await anyio.sleep(10)
+        except anyio.get_cancelled_exc_class():
+            raise Boom("cancelled, and said so badly") from None
+
+    async with impl.cancel_after(1) as outcome:
+        await impl.retry.retry(swallows_cancellation, base_delay=1, attempts=5, jitter=False)
+    assert outcome.cancelled_caught
+    assert calls == 1
 
 
 async def test_keyboard_interrupt_is_never_retried(impl: Impl) -> None:

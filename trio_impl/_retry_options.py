@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,8 +68,21 @@ class RetryOptions:
 
     def delay(self, attempt: int) -> float:
         """The sleep after failed attempt number ``attempt`` (1-based)."""
-        capped = min(self.max_delay, self.base_delay * self.multiplier ** (attempt - 1))
+        try:
+            grown = self.base_delay * self.multiplier ** (attempt - 1)
+        except OverflowError:  # 2.0 ** 1024 and beyond: far past any max_delay
+            grown = math.inf if self.base_delay else 0.0
+        capped = min(self.max_delay, grown)
         return self.rng.uniform(0, capped) if self.jitter else capped
+
+    def past_deadline(self, attempt: int, elapsed: float) -> str | None:
+        """The note to add if no attempt may start now (a late wake-up), else ``None``."""
+        if self.deadline is not None and elapsed > self.deadline:
+            return (
+                f"retry: gave up after {attempt} attempt{'s' if attempt > 1 else ''}: "
+                f"woke past the {self.deadline:g} s deadline"
+            )
+        return None
 
     def give_up(self, attempt: int, elapsed: float, delay: float) -> str | None:
         """The note to add if this failure is the last, else ``None``."""

@@ -10,7 +10,11 @@ What must never be retried, whatever ``retry_on`` says: cancellation
 ``KeyboardInterrupt``, ``SystemExit`` and ``GeneratorExit``.  Giving up
 re-raises the last exception object itself, with a note (``add_note``)
 saying how many attempts were made, so tracebacks and ``except`` clauses see
-the real error.  stamina's defaults and reasoning (``docs/motivation.md``):
+the real error.  ``fn`` runs in the caller's own task, so a cancellation
+exception from it is the caller's cancellation as far as anyone can tell:
+it propagates as is.  If ``fn`` turns the caller's cancellation into an error
+of its own, trio's level-triggered cancellation cancels the next sleep, so
+nothing is retried.  stamina's defaults and reasoning (``docs/motivation.md``):
 bounded attempts and a deadline, jitter on by default, and only the
 exceptions you name retried.
 """
@@ -85,7 +89,11 @@ async def retry(
                 raise
             if options.on_retry is not None:
                 options.on_retry(attempt, exc, delay)
+            last = exc
         await trio.sleep(delay)
+        if late := options.past_deadline(attempt, trio.current_time() - start):
+            last.add_note(late)  # the clock woke us late: no attempt starts past the deadline
+            raise last
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
