@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from ._iterables import check_items, iterate
+from ._queues import close, drain
 from ._tasks import call_child
 from ._validate import check_callable, check_count
 
@@ -31,8 +31,6 @@ __all__ = ["process"]
 
 Item = TypeVar("Item")
 R = TypeVar("R")
-
-_DONE: Any = object()  # the sentinel, for Pythons without Queue.shutdown()
 
 
 async def process(
@@ -78,24 +76,10 @@ async def process(
             async for item in stream:
                 results.append(None)
                 await queue.put((len(results) - 1, item))
-        if sys.version_info >= (3, 13):
-            queue.shutdown()  # get() drains the rest, then raises QueueShutDown
-        else:
-            for _ in range(workers):
-                await queue.put(_DONE)
+        await close(queue, workers)
 
     async def work() -> None:
-        while True:
-            if sys.version_info >= (3, 13):
-                try:
-                    entry = await queue.get()
-                except asyncio.QueueShutDown:
-                    return
-            else:
-                entry = await queue.get()
-                if entry is _DONE:
-                    return
-            index, item = entry
+        async for index, item in drain(queue):
             results[index] = await call_child(handler, item)
 
     async with asyncio.TaskGroup() as group:

@@ -23,6 +23,12 @@ CONTRACT: dict[str, dict[str, str]] = {
     "errors": {
         "run_settled": "(fns)",
     },
+    "fetch": {
+        "fetch_all": (
+            "(urls, *, concurrency=10, request_timeout=10.0, retries=2, rate=None, client=None)"
+        ),
+        "crawl": "(start_url, *, max_pages=100, concurrency=5, request_timeout=10.0)",
+    },
     "generators": {
         "ticker": "(interval, *, count=None)",
         "paginate": "(fetch_page)",

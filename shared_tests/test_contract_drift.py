@@ -95,7 +95,8 @@ def test_docstrings_state_blocking_cancellation_and_errors(package: str, module_
 
 
 @pytest.mark.parametrize(
-    "helper", ["_validate.py", "_iterables.py", "_retry_options.py", "_schedule.py"]
+    "helper",
+    ["_validate.py", "_iterables.py", "_retry_options.py", "_schedule.py", "_http.py"],
 )
 def test_built_in_packages_share_their_framework_free_helpers(helper: str) -> None:
     """Each package keeps its own copy to stand alone; the copies must not drift."""
