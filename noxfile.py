@@ -1,4 +1,4 @@
-"""Sessions: tests (3.11-3.13), compare, bench, lint, typecheck.
+"""Sessions: tests (3.11-3.13), compare, demo, bench, lint, typecheck.
 
 ``nox -s tests -- -k retry`` passes everything after ``--`` to pytest.  A
 Python version that is not installed is skipped with a message (and is an
@@ -72,6 +72,13 @@ def tests(session: nox.Session) -> None:
 def compare(session: nox.Session) -> None:
     """The side-by-side reading: ``nox -s compare`` for the overview, ``-- NAME`` for one."""
     session.run("python3", "tools/compare.py", *session.posargs)
+
+
+@nox.session(python=PYTHONS[0])
+def demo(session: nox.Session) -> None:
+    """Runnable demos against a real local server: ``nox -s demo -- fetch``."""
+    _install(session, "test")
+    session.run("python", "tools/demo.py", *(session.posargs or ["fetch"]))
 
 
 @nox.session(python=PYTHONS[0])

@@ -10,7 +10,7 @@ import argparse
 import platform
 import sys
 
-from . import rate_limit_bench, retry_pool_bench, workers_bench
+from . import fetch_bench, rate_limit_bench, retry_pool_bench, workers_bench
 
 
 def main(argv: list[str]) -> int:
@@ -26,7 +26,8 @@ def main(argv: list[str]) -> int:
     print(rate_limit_bench.acquisitions(100_000 // scale, repeat), end="\n\n")
     print(rate_limit_bench.contended_cpu(5_000 // scale, 100, min(repeat, 3)), end="\n\n")
     print(retry_pool_bench.retry_overhead(100_000 // scale, repeat), end="\n\n")
-    print(retry_pool_bench.pool_pairs(100_000 // scale, repeat))
+    print(retry_pool_bench.pool_pairs(100_000 // scale, repeat), end="\n\n")
+    print(fetch_bench.fetch_all_runs(1_000 // min(scale, 10), min(repeat, 3)))
     return 0
 
 

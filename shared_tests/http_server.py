@@ -123,6 +123,9 @@ class LocalServer:
         self.app = App(self.stats)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Headers and body go out in two writes; without this, Nagle holds the
+        # second until the client's delayed ACK, 40 ms later, on every request.
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket.bind(("127.0.0.1", 0))
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(
@@ -160,3 +163,14 @@ class LocalServer:
 def running_server() -> Iterator[LocalServer]:
     with LocalServer() as server:
         yield server
+
+
+def main() -> None:
+    """``python -m shared_tests.http_server``: serve until killed; print the base URL."""
+    with LocalServer() as server:
+        print(server.url(""), flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
