@@ -14,6 +14,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -46,8 +47,9 @@ def fetch_demo(count: int, concurrency: int) -> None:
             fetch = importlib.import_module(f"{package}.fetch")
             batch = urls(server, count, run)
 
-            async def main(batch: list[str] = batch, module: object = fetch) -> list[object]:
-                return await module.fetch_all(batch, concurrency=concurrency)  # type: ignore[attr-defined,no-any-return]
+            async def main(batch: list[str] = batch, module: Any = fetch) -> list[Any]:
+                results: list[Any] = await module.fetch_all(batch, concurrency=concurrency)
+                return results
 
             start = time.perf_counter()
             results = anyio.run(main, backend=backend)
