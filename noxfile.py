@@ -1,4 +1,4 @@
-"""Sessions: tests (3.11-3.13), compare, demo, bench, lint, typecheck.
+"""Sessions: tests (3.11-3.13), compare, site, demo, bench, lint, typecheck.
 
 ``nox -s tests -- -k retry`` passes everything after ``--`` to pytest.  A
 Python version that is not installed is skipped with a message (and is an
@@ -63,15 +63,28 @@ def _install(session: nox.Session, *groups: str) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The shared suite on every implementation and backend, plus the native tests."""
+    """The shared suite on every implementation and backend, plus the native tests.
+
+    Writes ``build/junit-<python>.xml``, which ``compare`` and ``site`` read.
+    """
     _install(session, "test")
-    session.run("pytest", *session.posargs)
+    report = f"--junitxml=build/junit-{session.python}.xml"
+    session.run("pytest", report, *session.posargs)
 
 
-@nox.session(venv_backend="none")
+@nox.session(python=PYTHONS[0])
 def compare(session: nox.Session) -> None:
     """The side-by-side reading: ``nox -s compare`` for the overview, ``-- NAME`` for one."""
-    session.run("python3", "tools/compare.py", *session.posargs)
+    _install(session, "docs")
+    session.run("python", "tools/compare.py", *session.posargs)
+
+
+@nox.session(python=PYTHONS[0])
+def site(session: nox.Session) -> None:
+    """Static HTML under build/site, checked in headless Chromium (``-- --no-check`` skips)."""
+    _install(session, "docs")
+    check = [] if "--no-check" in session.posargs else ["--check"]
+    session.run("python", "tools/site.py", *check)
 
 
 @nox.session(python=PYTHONS[0])

@@ -1,86 +1,139 @@
-"""Print the three versions of an exercise one definition at a time.
+"""``nox -s compare``: the three versions of every exercise, side by side, in the terminal.
 
-    python tools/compare.py            # overview: lines of code per exercise
-    python tools/compare.py timeouts   # each public definition, three times
+    nox -s compare                 # overview: size, primitives, suite results, guarantees
+    nox -s compare -- pool         # one exercise, definition by definition
+    nox -s compare -- pool | less  # piped: plain text, no colour
 
-Lines of code count what is left without docstrings, comments and blank
-lines.  Plain text, so it can be piped; the rich, column-aligned view is
-``nox -s compare``'s job once the comparison issue lands.
+Each public definition's three versions share a row, so ``Pool.acquire`` in
+asyncio sits next to the trio and anyio ones.  On a terminal narrower than
+``STACK_BELOW`` columns the versions are stacked instead.  Everything shown
+is read from the code (and from the newest ``build/junit*.xml``, which
+``nox -s tests`` writes).
 """
 
 from __future__ import annotations
 
-import ast
 import sys
+from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("asyncio_impl", "trio_impl", "anyio_impl")
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import exercises as model
+
+STACK_BELOW = 150  # columns: three versions of 45+ columns each need about this much
 
 
-def exercises() -> list[str]:
-    names = {path.stem for path in (ROOT / PACKAGES[0]).glob("[!_]*.py")}
-    return sorted(
-        name for name in names if all((ROOT / p / f"{name}.py").exists() for p in PACKAGES)
+def results_cell(counts: Counter[str] | None) -> Text:
+    if not counts:
+        return Text("not run", style="dim")
+    failed = counts.get("failed", 0)
+    text = f"{counts.get('passed', 0)} ok" + (f", {failed} failed" if failed else "")
+    if counts.get("xfailed"):
+        text += f", {counts['xfailed']} xfail"
+    return Text(text, style="red" if failed else "green")
+
+
+def overview(console: Console, exercises: list[model.Exercise]) -> None:
+    table = Table(
+        title="Exercises: lines of code (no docstrings, comments or blank lines)",
+        box=box.SIMPLE_HEAVY,
     )
+    table.add_column("exercise", style="bold")
+    for package in model.PACKAGES:
+        table.add_column(package, justify="right")
+    table.add_column("asyncio / trio", justify="right")
+    for exercise in exercises:
+        sizes = [exercise.versions[p].lines_of_code for p in model.PACKAGES]
+        table.add_row(exercise.name, *map(str, sizes), f"{sizes[0] / max(sizes[1], 1):.2f}")
+    console.print(table)
 
+    primitives = Table(title="Framework primitives each version uses", box=box.SIMPLE_HEAVY)
+    primitives.add_column("exercise", style="bold")
+    for package in model.PACKAGES:
+        primitives.add_column(package, overflow="fold")
+    for exercise in exercises:
+        primitives.add_row(
+            exercise.name,
+            *(
+                ", ".join(n.split(".", 1)[1] for n in exercise.versions[p].primitives)
+                for p in model.PACKAGES
+            ),
+        )
+    console.print(primitives)
 
-def code_lines(source: str) -> int:
-    """Lines that hold code: no blank lines, comments or docstrings."""
-    tree = ast.parse(source)
-    docstrings: set[int] = set()
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            value = body[0].value
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                docstrings.update(range(body[0].lineno, (body[0].end_lineno or 0) + 1))
-    return sum(
-        1
-        for number, line in enumerate(source.splitlines(), start=1)
-        if line.strip() and not line.strip().startswith("#") and number not in docstrings
+    suite = Table(
+        title="Shared suite results per target (newest build/junit*.xml)", box=box.SIMPLE_HEAVY
     )
+    suite.add_column("exercise", style="bold")
+    for target in model.TARGETS:
+        suite.add_column(target)
+    for exercise in exercises:
+        suite.add_row(
+            exercise.name, *(results_cell(exercise.results.get(t)) for t in model.TARGETS)
+        )
+    console.print(suite)
+
+    try:
+        import guarantees
+    except ImportError:  # pragma: no cover - the matrix needs the test dependencies
+        return
+    console.print(guarantees.rich_table())
 
 
-def definitions(source: str) -> dict[str, str]:
-    """Top-level functions and classes, private helpers included, by name."""
-    tree = ast.parse(source)
-    lines = source.splitlines()
-    found: dict[str, str] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            found[node.name] = "\n".join(lines[start - 1 : node.end_lineno])
-    return found
-
-
-def overview() -> None:
-    print(f"{'exercise':<12}" + "".join(f"{p:>14}" for p in PACKAGES))
-    for name in exercises():
-        counts = [code_lines((ROOT / p / f"{name}.py").read_text()) for p in PACKAGES]
-        print(f"{name:<12}" + "".join(f"{count:>14}" for count in counts))
-
-
-def side_by_side(name: str) -> None:
-    sources = {p: definitions((ROOT / p / f"{name}.py").read_text()) for p in PACKAGES}
-    order = list(dict.fromkeys(n for p in PACKAGES for n in sources[p]))
-    for definition in order:
-        print(f"\n{'=' * 30} {name}.{definition} {'=' * 30}")
-        for package in PACKAGES:
-            body = sources[package].get(definition)
-            lines = code_lines(body) if body else 0
-            print(f"\n--- {package} ({lines} lines of code) ---")
-            print(body if body else "(not defined here)")
+def side_by_side(console: Console, exercise: model.Exercise) -> None:
+    stacked = console.width < STACK_BELOW
+    summary = exercise.versions[model.PACKAGES[0]].docstring.split("\n\n", 1)[0]
+    console.print(Panel(summary, title=f"[bold]{exercise.name}[/]", expand=False))
+    for name, cells in exercise.rows():
+        sizes = [c.lines_of_code if c else 0 for c in cells.values()]
+        console.rule(
+            f"[bold]{name}[/]  "
+            + "  ".join(f"{p}: {n}" for p, n in zip(model.PACKAGES, sizes, strict=True))
+        )
+        blocks = []
+        for package, definition in cells.items():
+            body = (
+                Syntax(
+                    definition.source,
+                    "python",
+                    theme="ansi_dark",
+                    word_wrap=True,
+                    background_color="default",
+                )
+                if definition
+                else Text("(not defined here)", style="dim italic")
+            )
+            blocks.append(Group(Text(package, style="bold underline"), body))
+        if stacked:
+            for block in blocks:
+                console.print(block)
+        else:
+            grid = Table.grid(expand=True, padding=(0, 1))
+            for _ in blocks:
+                grid.add_column(ratio=1)
+            grid.add_row(*blocks)
+            console.print(grid)
 
 
 def main(argv: list[str]) -> int:
+    console = Console()
+    exercises = model.load()
     if not argv:
-        overview()
+        overview(console, exercises)
         return 0
-    if argv[0] not in exercises():
-        print(f"unknown exercise {argv[0]!r}; choose from {exercises()}", file=sys.stderr)
+    chosen = {e.name: e for e in exercises}.get(argv[0])
+    if chosen is None:
+        console.print(f"unknown exercise {argv[0]!r}; choose from {[e.name for e in exercises]}")
         return 2
-    side_by_side(argv[0])
+    side_by_side(console, chosen)
     return 0
 
 

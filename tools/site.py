@@ -1,0 +1,253 @@
+"""``nox -s site``: a static HTML site for reading the exercises side by side.
+
+    build/site/index.html         overview, suite results, guarantee matrix
+    build/site/<exercise>.html    contract text, notes, the three versions
+                                  aligned definition by definition
+
+No server needed: open ``build/site/index.html``.  The "large type" button
+(or ``?large``) is for projecting in a room.  ``--check`` then loads the
+pages in headless Chromium, checks that the three columns sit side by side,
+and saves ``build/site/screenshot.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import exercises as model
+
+OUT = model.ROOT / "build" / "site"
+
+CSS = """
+:root { --font: 15px; }
+body { font: var(--font)/1.45 system-ui, sans-serif; margin: 1.5rem; color: #1d1d1f; }
+body.large { --font: 22px; }
+pre, code { font: calc(var(--font) * 0.9)/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
+h1, h2, h3 { line-height: 1.2; }
+nav a { margin-right: 0.8em; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.yes { color: #137333; font-weight: bold; } .no { color: #b3261e; font-weight: bold; }
+.na { color: #999; }
+.row { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1rem; margin: 0.5rem 0 1.5rem; }
+.cell { min-width: 0; }
+.cell h4 { margin: 0.2rem 0; font-family: ui-monospace, monospace; }
+.cell .highlight pre { overflow-x: auto; padding: 0.6rem; background: #f6f8fa; border-radius: 6px; margin: 0; }
+.missing { color: #999; font-style: italic; }
+.contract { background: #fffbe6; padding: 0.2rem 1rem; border-left: 4px solid #e0c200; }
+.note { white-space: pre-wrap; font-size: 0.92em; }
+button#size { position: fixed; top: 0.6rem; right: 0.6rem; }
+@media (max-width: 1100px) { .row { grid-template-columns: 1fr; } }
+"""
+
+SCRIPT = """
+const large = new URLSearchParams(location.search).has('large') || localStorage.getItem('large') === '1';
+document.body.classList.toggle('large', large);
+document.getElementById('size').onclick = () => {
+  const on = document.body.classList.toggle('large');
+  localStorage.setItem('large', on ? '1' : '0');
+};
+// For the headless check: where did the first row's columns land?
+const first = document.querySelector('.row.code');
+if (first) {
+  const boxes = [...first.children].map(c => { const r = c.getBoundingClientRect();
+    return {left: Math.round(r.left), top: Math.round(r.top), width: Math.round(r.width)}; });
+  document.body.dataset.layout = JSON.stringify(boxes);
+}
+"""
+
+
+def _pygments_css() -> str:
+    css: str = HtmlFormatter(style="friendly").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    return css
+
+
+def page(title: str, body: str) -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{CSS}{_pygments_css()}</style>
+</head><body>
+<button id="size" type="button">large type</button>
+{body}
+<script>{SCRIPT}</script>
+</body></html>
+"""
+
+
+def results_cell(counts: object) -> str:
+    from collections import Counter
+
+    if not isinstance(counts, Counter) or not counts:
+        return '<td class="na">not run</td>'
+    failed = counts.get("failed", 0)
+    text = f"{counts.get('passed', 0)} ok" + (f", {failed} failed" if failed else "")
+    return f'<td class="{"no" if failed else "yes"}">{text}</td>'
+
+
+def matrix_html(results: dict[str, dict[str, bool]], constructs: list[str]) -> str:
+    head = "".join(f"<th><code>{html.escape(c)}</code></th>" for c in constructs)
+    rows = []
+    for guarantee, cells in results.items():
+        marks = []
+        for construct in constructs:
+            value = cells.get(construct)
+            marks.append(
+                '<td class="na">—</td>' if value is None
+                else f'<td class="{"yes" if value else "no"}">{"✓" if value else "✗"}</td>'
+            )  # fmt: skip
+        rows.append(f"<tr><th>{html.escape(guarantee)}</th>{''.join(marks)}</tr>")
+    return f"<table><tr><th>guarantee</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def index(exercises: list[model.Exercise], matrix: str) -> str:
+    rows = []
+    for exercise in exercises:
+        sizes = "".join(
+            f'<td class="num">{exercise.versions[p].lines_of_code}</td>' for p in model.PACKAGES
+        )
+        results = "".join(results_cell(exercise.results.get(t)) for t in model.TARGETS)
+        rows.append(
+            f'<tr><th><a href="{exercise.name}.html">{exercise.name}</a></th>{sizes}{results}</tr>'
+        )
+    heads = "".join(f"<th>{p}</th>" for p in model.PACKAGES)
+    heads += "".join(f"<th>{t}</th>" for t in model.TARGETS)
+    return page(
+        "Structured concurrency, compared",
+        f"""<h1>Structured concurrency, compared</h1>
+<p>The same exercises in asyncio, trio and anyio. Lines of code leave out docstrings,
+comments and blank lines; results are the shared suite's, per implementation and backend.</p>
+<table><tr><th>exercise</th>{heads}</tr>{"".join(rows)}</table>
+<h2>Guarantee matrix</h2>
+<p>Each cell is a probe run against the construct (<code>tools/guarantees.py</code>);
+✗ is a documented result, not a bug; — is not applicable.</p>
+{matrix}""",
+    )
+
+
+def contract_section(name: str) -> str:
+    text = (model.ROOT / "CONTRACT.md").read_text()
+    match = re.search(rf"^## {re.escape(name)}\b.*?(?=^## |\Z)", text, flags=re.M | re.S)
+    return match.group(0) if match else ""
+
+
+def exercise_page(exercise: model.Exercise, exercises: list[model.Exercise]) -> str:
+    formatter = HtmlFormatter(cssclass="highlight")
+    nav = " ".join(f'<a href="{e.name}.html">{e.name}</a>' for e in exercises)
+    notes = "".join(
+        f'<div class="cell"><h4>{p}</h4><div class="note">{html.escape(v.docstring)}</div></div>'
+        for p, v in exercise.versions.items()
+    )
+    results = "".join(
+        f"<tr><th>{t}</th>{results_cell(exercise.results.get(t))}</tr>" for t in model.TARGETS
+    )
+    rows = []
+    for name, cells in exercise.rows():
+        columns = []
+        for package, definition in cells.items():
+            if definition is None:
+                body = '<p class="missing">(not defined here)</p>'
+                size = "—"
+            else:
+                body = highlight(definition.source, PythonLexer(), formatter)
+                size = f"{definition.lines_of_code} lines"
+            columns.append(f'<div class="cell"><h4>{package} · {size}</h4>{body}</div>')
+        rows.append(f'<h3 id="{name}">{name}</h3><div class="row code">{"".join(columns)}</div>')
+    contract = html.escape(contract_section(exercise.name))
+    return page(
+        f"{exercise.name}: asyncio, trio, anyio",
+        f"""<nav><a href="index.html">overview</a> {nav}</nav>
+<h1>{exercise.name}</h1>
+<h2>Contract</h2><pre class="contract">{contract}</pre>
+<h2>Suite results</h2><table>{results}</table>
+<h2>Notes: what each framework makes you do</h2><div class="row">{notes}</div>
+<h2>The three versions</h2>{"".join(rows)}""",
+    )
+
+
+def build(out: Path = OUT, *, with_matrix: bool = True) -> list[Path]:
+    exercises = model.load()
+    if with_matrix:
+        import guarantees
+
+        matrix = matrix_html(guarantees.compute(), guarantees.CONSTRUCTS)
+    else:
+        matrix = "<p>(not computed)</p>"
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "index.html"]
+    written[0].write_text(index(exercises, matrix))
+    for exercise in exercises:
+        path = out / f"{exercise.name}.html"
+        path.write_text(exercise_page(exercise, exercises))
+        written.append(path)
+    return written
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    raise SystemExit("site check: no Chromium found (Debian: apt-get install chromium)")
+
+
+def check(out: Path = OUT) -> None:
+    """Render an exercise page in headless Chromium; the three columns must be side by side."""
+    browser = chromium()
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1600,1000", "--virtual-time-budget=2000",
+    ]  # fmt: skip
+    target = (out / "pool.html").as_uri() + "#Pool"
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run(
+            [browser, *flags, f"--user-data-dir={profile}", "--dump-dom", target],
+            capture_output=True, text=True, timeout=120, check=True,
+        ).stdout  # fmt: skip
+    match = re.search(r'data-layout="([^"]+)"', dom)
+    if match is None:
+        raise SystemExit("site check: the page's layout probe did not run")
+    boxes = json.loads(html.unescape(match.group(1)))
+    lefts = [b["left"] for b in boxes]
+    if len(boxes) != 3 or len({b["top"] for b in boxes}) != 1 or lefts != sorted(lefts):
+        raise SystemExit(f"site check: the three columns are not side by side: {boxes}")
+    if min(b["width"] for b in boxes) < 300:
+        raise SystemExit(f"site check: a column is too narrow to read: {boxes}")
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [browser, *flags, f"--user-data-dir={profile}",
+             f"--screenshot={out / 'screenshot.png'}", target],
+            capture_output=True, timeout=120, check=True,
+        )  # fmt: skip
+    print(f"site check: three columns side by side {boxes}; screenshot {out / 'screenshot.png'}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="nox -s site --", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="render in headless Chromium")
+    options = parser.parse_args(argv)
+    written = build()
+    print(f"wrote {len(written)} pages to {OUT}")
+    if options.check:
+        check()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
