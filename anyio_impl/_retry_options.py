@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import random
@@ -43,28 +44,28 @@ class RetryOptions:
     ) -> RetryOptions:
         """Validate every option (rule 3) before the first attempt.
 
-        Typed ``object``: callers may pass anything at run time.
+        Typed ``object``: callers may pass anything at run time.  Checked
+        options are remembered, so a call with options seen before costs a
+        dictionary lookup, not the checks (retry wraps calls that usually
+        succeed at once: its overhead is what users pay every time).
         """
         check_callable("fn", fn)
-        if not isinstance(jitter, bool):
-            raise TypeError(f"jitter must be a bool, not {type(jitter).__name__}")
-        if on_retry is not None:
-            check_callable("on_retry", on_retry)
-        if rng is not None and not isinstance(rng, random.Random):
-            raise TypeError(f"rng must be a random.Random, not {type(rng).__name__}")
-        return cls(
-            attempts=check_count("attempts", attempts, minimum=1),
-            base_delay=check_number("base_delay", base_delay, allow_inf=True),
-            max_delay=check_number("max_delay", max_delay, allow_inf=True),
-            multiplier=check_number("multiplier", multiplier, minimum=1),
-            jitter=jitter,
-            retry_on=_exception_classes(retry_on),
-            deadline=None
-            if deadline is None
-            else check_number("deadline", deadline, exclusive=True, allow_inf=True),
-            on_retry=on_retry,
-            rng=random if rng is None else rng,
+        key = (
+            attempts,
+            base_delay,
+            max_delay,
+            multiplier,
+            jitter,
+            retry_on,
+            deadline,
+            on_retry,
+            rng,
         )
+        try:
+            hash(key)
+        except TypeError:
+            return _check(*key)  # unhashable options: check them, without remembering
+        return _checked(*key)
 
     def delay(self, attempt: int) -> float:
         """The sleep after failed attempt number ``attempt`` (1-based)."""
@@ -109,3 +110,39 @@ def _exception_classes(retry_on: object) -> tuple[type[BaseException], ...]:
             )
         classes.append(candidate)
     return tuple(classes)
+
+
+def _check(
+    attempts: object,
+    base_delay: object,
+    max_delay: object,
+    multiplier: object,
+    jitter: object,
+    retry_on: object,
+    deadline: object,
+    on_retry: Any,
+    rng: object,
+) -> RetryOptions:
+    if not isinstance(jitter, bool):
+        raise TypeError(f"jitter must be a bool, not {type(jitter).__name__}")
+    if on_retry is not None:
+        check_callable("on_retry", on_retry)
+    if rng is not None and not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random, not {type(rng).__name__}")
+    return RetryOptions(
+        attempts=check_count("attempts", attempts, minimum=1),
+        base_delay=check_number("base_delay", base_delay, allow_inf=True),
+        max_delay=check_number("max_delay", max_delay, allow_inf=True),
+        multiplier=check_number("multiplier", multiplier, minimum=1),
+        jitter=jitter,
+        retry_on=_exception_classes(retry_on),
+        deadline=None
+        if deadline is None
+        else check_number("deadline", deadline, exclusive=True, allow_inf=True),
+        on_retry=on_retry,
+        rng=random if rng is None else rng,
+    )
+
+
+# Only successful checks are cached (an error is raised, not stored).
+_checked = functools.lru_cache(maxsize=256)(_check)

@@ -77,6 +77,31 @@ async def retry(
     options = RetryOptions.check(
         fn, attempts, base_delay, max_delay, multiplier, jitter, retry_on, deadline, on_retry, rng
     )
+    return await _retry(fn, options)
+
+
+def retrying(
+    **options: Any,
+) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+    """``retry`` as a decorator: ``@retrying(attempts=5, retry_on=OSError)``.
+
+    The options are checked once, when the decorator is made.  Each call of the
+    decorated function is retried as ``retry`` would; cancellation is never
+    retried.
+    """
+    checked = RetryOptions.check(lambda: None, **options)
+
+    def decorate(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        @functools.wraps(fn)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            return await _retry(functools.partial(fn, *args, **kwargs), checked)
+
+        return wrapper
+
+    return decorate
+
+
+async def _retry(fn: Callable[[], Awaitable[T]], options: RetryOptions) -> T:
     loop = asyncio.get_running_loop()
     start = loop.time()
     task = asyncio.current_task()
@@ -102,24 +127,3 @@ async def retry(
             last.add_note(late)  # the clock woke us late: no attempt starts past the deadline
             raise last
     raise AssertionError("unreachable: the last attempt returns or raises")
-
-
-def retrying(
-    **options: Any,
-) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
-    """``retry`` as a decorator: ``@retrying(attempts=5, retry_on=OSError)``.
-
-    The options are checked when the decorator is made.  Each call of the
-    decorated function is retried as ``retry`` would; cancellation is never
-    retried.
-    """
-    RetryOptions.check(lambda: None, **options)
-
-    def decorate(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-        @functools.wraps(fn)
-        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            return await retry(functools.partial(fn, *args, **kwargs), **options)
-
-        return wrapper
-
-    return decorate

@@ -27,13 +27,20 @@ def retry_overhead(count: int, repeat: int) -> str:
 
     cases["bare call-asyncio"] = ("asyncio", bare)
     for label, package, backend in TARGETS:
-        retry = importlib.import_module(f"{package}.retry").retry
+        module = importlib.import_module(f"{package}.retry")
 
-        async def ours(run: Any = retry) -> None:
+        async def ours(run: Any = module.retry) -> None:
             for _ in range(count):
                 await run(_succeed)
 
+        decorated = module.retrying()(_succeed)
+
+        async def ours_decorated(run: Any = decorated) -> None:
+            for _ in range(count):
+                await run()
+
         cases[label] = (backend, ours)
+        cases[f"{label} @retrying"] = (backend, ours_decorated)
 
     async def with_tenacity() -> None:
         for _ in range(count):
