@@ -32,6 +32,7 @@ class FetchResult:
     body: bytes | None
     error: str | None
     attempts: int
+    headers: httpx.Headers | None = None  # of the last answer: what a crawler needs
 
 
 class RetryableAnswer(Exception):
@@ -72,13 +73,19 @@ def unrequestable(url: str) -> str | None:
     """Why ``url`` cannot be requested at all (no request is made), or ``None``."""
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        scheme, host = parsed.scheme, parsed.host  # reading host may fail too (IDNA)
+    except Exception as exc:  # any parse error is this URL's problem, not the caller's
         return f"invalid URL: {exc}"
-    if parsed.scheme not in ("http", "https"):
-        return f"unsupported URL scheme {parsed.scheme!r}"
-    if not parsed.host:
+    if scheme not in ("http", "https"):
+        return f"unsupported URL scheme {scheme!r}"
+    if not host:
         return "invalid URL: no host"
     return None
+
+
+def normalize(url: str) -> str:
+    """One spelling per page: scheme and host lower-cased, dot segments and fragment gone."""
+    return urldefrag(str(httpx.URL(url))).url
 
 
 def make_client(concurrency: int, request_timeout: float) -> httpx.AsyncClient:
@@ -110,11 +117,12 @@ def retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
-    when = email.utils.parsedate_to_datetime(value) if value else None
-    sent = response.headers.get("date")
-    if when is None or sent is None:
-        return None
-    return max(0.0, (when - email.utils.parsedate_to_datetime(sent)).total_seconds())
+    try:  # an HTTP date, measured against the response's own Date header
+        when = email.utils.parsedate_to_datetime(value)
+        sent = email.utils.parsedate_to_datetime(response.headers["date"])
+        return max(0.0, (when - sent).total_seconds())
+    except (KeyError, ValueError, TypeError, IndexError):
+        return None  # unreadable: as if there were none
 
 
 def describe(exc: BaseException, request_timeout: float) -> str:
@@ -128,7 +136,9 @@ def describe(exc: BaseException, request_timeout: float) -> str:
 
 
 def answer(url: str, response: httpx.Response, attempts: int) -> FetchResult:
-    return FetchResult(url, response.status_code, response.content, None, attempts)
+    return FetchResult(
+        url, response.status_code, response.content, None, attempts, response.headers
+    )
 
 
 def failure(
@@ -149,14 +159,27 @@ def same_site(url: str, origin: httpx.URL) -> bool:
 
 
 def links(result: FetchResult) -> list[str]:
-    """The ``href`` targets of an HTML answer, absolute and without fragments."""
-    if result.body is None or result.status is None or not 200 <= result.status < 300:
+    """Where a page leads: an HTML answer's ``href`` targets, or a redirect's ``Location``.
+
+    Absolute, normalised, without fragments; a link that cannot be requested
+    is left out, not raised.
+    """
+    if result.status is None or result.headers is None:
         return []
-    parser = _Hrefs()
-    parser.feed(result.body.decode("utf-8", errors="replace"))
+    if 300 <= result.status < 400:
+        hrefs = [result.headers.get("location", "")]
+    elif 200 <= result.status < 300 and "html" in result.headers.get("content-type", ""):
+        parser = _Hrefs()
+        parser.feed((result.body or b"").decode("utf-8", errors="replace"))
+        hrefs = parser.hrefs
+    else:
+        return []
     found: list[str] = []
-    for href in parser.hrefs:
-        absolute = urldefrag(urljoin(result.url, href)).url
+    for href in hrefs:
+        try:
+            absolute = normalize(urljoin(result.url, href))
+        except Exception:  # a malformed href on someone's page: skip it
+            continue
         if unrequestable(absolute) is None:
             found.append(absolute)
     return found

@@ -4,7 +4,7 @@
 on either backend: the thread runs the function with a copy of the caller's
 ``contextvars``.  Cancelling the caller returns at once; the thread cannot
 be stopped, so it is abandoned and runs to its end on its own, its result
-discarded.
+discarded (on asyncio, the interpreter waits for it at exit).
 
 ``run_in_process`` is ``anyio.to_process.run_sync(..., cancellable=True)``:
 anyio keeps a pool of worker processes, and cancelling the caller kills the

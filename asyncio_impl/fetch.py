@@ -26,7 +26,6 @@ import math
 from collections.abc import Iterable
 from functools import partial
 from typing import cast
-from urllib.parse import urldefrag
 
 import httpx
 
@@ -43,6 +42,7 @@ from ._http import (
     failure,
     links,
     make_client,
+    normalize,
     retry_after,
     same_site,
     unrequestable,
@@ -75,7 +75,11 @@ async def fetch_all(
             or a 429.  A 4xx is an answer, not retried.
         rate: the most attempts started per second; ``None``: no limit.
         client: an ``httpx.AsyncClient`` to use and leave open; by default
-            one is made (its pool sized to ``concurrency``) and closed.
+            one is made (its pool sized to ``concurrency``) and closed.  Give
+            one whose ``max_connections`` is at least ``concurrency``: with a
+            smaller pool, requests queue inside httpcore, where one cancelled
+            by ``request_timeout`` can leak a connection slot for good
+            (httpcore issue 1093).
 
     Returns:
         ``FetchResult(url, status, body, error, attempts)`` per URL.  A URL
@@ -125,6 +129,11 @@ async def crawl(
     Raises:
         ValueError / TypeError: bad arguments, before any request.
 
+    Breadth-first in discovery order: the frontier is a FIFO queue, so with
+    ``concurrency > 1`` a page one level deeper may be admitted before the
+    last pages of the level above when ``max_pages`` cuts the crawl short.
+    A redirect's ``Location`` counts as a link; only HTML answers are parsed.
+
     Ends exactly when no work is left.  Cancelling the caller cancels every
     worker and closes the client.
     """
@@ -132,7 +141,7 @@ async def crawl(
         raise TypeError(f"start_url must be a str, not {type(start_url).__name__}")
     if (problem := unrequestable(start_url)) is not None:
         raise ValueError(f"start_url cannot be requested: {problem}")
-    start_url = urldefrag(start_url).url
+    start_url = normalize(start_url)
     max_pages = check_count("max_pages", max_pages, minimum=1)
     concurrency = check_count("concurrency", concurrency, minimum=1)
     request_timeout = check_number(

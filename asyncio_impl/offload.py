@@ -3,24 +3,25 @@
 ``run_blocking`` is ``asyncio.to_thread``: the default executor's thread
 runs the function with a copy of the caller's ``contextvars``.  Cancelling
 the caller returns at once; the thread cannot be stopped, so it is
-abandoned and runs to its end on its own, its result discarded.
+abandoned and runs to its end on its own, its result discarded (and
+``asyncio.run`` waits for it when it shuts the executor down).
 
-``run_in_process`` sends a picklable function to a ``ProcessPoolExecutor``
-shared by the module (made on first use, with the ``spawn`` start method:
-``fork`` in a process that has threads can deadlock, and 3.12+ warns).
-Cancelling the caller returns at once and cancels the job if it has not
-started; a job already running cannot be stopped through the executor and
-runs on in its worker.  contextvars do not cross the process boundary.
-Compare trio-parallel and anyio, which kill the worker on cancellation.
+``run_in_process`` starts one process per call (``spawn``: ``fork`` in a
+process with threads can deadlock, and 3.12+ warns) and reads the outcome
+from a pipe in a worker thread.  Cancelling the caller kills that process
+and returns at once.  A ``ProcessPoolExecutor`` would be cheaper per call
+but cannot stop a job that started: cancelled jobs would run on, hold the
+pool's workers and delay the interpreter's exit.  contextvars do not cross
+the process boundary.  trio-parallel and anyio's ``to_process`` keep a pool
+and kill the worker on cancellation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from ._validate import check_callable
@@ -28,9 +29,6 @@ from ._validate import check_callable
 __all__ = ["run_blocking", "run_in_process"]
 
 T = TypeVar("T")
-
-_executor: ProcessPoolExecutor | None = None
-_executor_lock = threading.Lock()
 
 
 async def run_blocking(fn: Callable[..., T], *args: Any) -> T:
@@ -52,19 +50,51 @@ async def run_in_process(fn: Callable[..., T], *args: Any) -> T:
     """Run the picklable function ``fn(*args)`` in another process; return its result.
 
     Raises:
-        Whatever ``fn`` raised (pickled back).  TypeError: ``fn`` is not
-        callable.
+        Whatever ``fn`` raised (pickled back).  RuntimeError: the process died
+        without an answer.  TypeError: ``fn`` is not callable.
 
-    Cancellation returns promptly; a job that already started runs on in
-    its worker process (see the module docstring).
+    Cancellation returns promptly and kills the process running the job.
     """
     check_callable("fn", fn)
-    return await asyncio.get_running_loop().run_in_executor(_process_pool(), fn, *args)
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(send, fn, args), daemon=True)
+    # Started here, not in a thread: a cancellation during a threaded start
+    # would leave a process nobody kills.  It blocks the loop a few ms.
+    process.start()
+    send.close()  # ours; the child has its own copy
+    try:
+        ok, value = await asyncio.to_thread(_receive, receive)
+    finally:
+        # Done, failed or cancelled: nothing may outlive the call.  Killing
+        # the process also ends the abandoned reader thread (end of file).
+        process.kill()
+        process.join()
+    if not ok:
+        raise value
+    result: T = value
+    return result
 
 
-def _process_pool() -> ProcessPoolExecutor:
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"))
-        return _executor
+def _receive(receive: Connection) -> tuple[bool, Any]:
+    try:
+        outcome: tuple[bool, Any] = receive.recv()
+    except EOFError:
+        return False, RuntimeError("the worker process died without an answer")
+    finally:
+        receive.close()
+    return outcome
+
+
+def _child(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """In the new process: run ``fn`` and send back ``(ok, result or exception)``."""
+    try:
+        outcome: tuple[bool, Any] = (True, fn(*args))
+    except BaseException as exc:  # pickled back to the caller, as run_in_executor does
+        outcome = (False, exc)
+    try:
+        send.send(outcome)
+    except Exception as exc:  # the result or exception would not pickle
+        send.send((False, RuntimeError(f"could not send the outcome back: {exc!r}")))
+    finally:
+        send.close()

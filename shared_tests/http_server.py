@@ -8,6 +8,8 @@ number of requests in flight, so tests can assert "fetched once" and
 Routes:
     /page/{name}                  200, a small text body
     /status/{code}                that status
+    /redirect/{n}/{i}             302 to /site/{n}/{i}
+    /text/{name}                  200 text/plain with an <a href> inside (not HTML)
     /flaky/{key}/{k}              503 for the first k hits of key, then 200
     /slow/{seconds}               200 after that many seconds
     /retry-after/{key}/{seconds}  503 with Retry-After on the first hit, then 200
@@ -61,6 +63,9 @@ def site_page(n: int, i: int) -> str:
     fragment, and to places off the site that a crawler must not follow."""
     links = [f"/site/{n}/{j}" for j in (2 * i + 1, 2 * i + 2) if j < n]
     links += [f"/site/{n}/0", f"/site/{n}/{i}#top", "http://192.0.2.1/elsewhere", "mailto:x@y.z"]
+    links += ["http://[::1", "http://xn--/"]  # malformed: a crawler must skip them
+    if i == 0:
+        links += [f"/redirect/{n}/{n - 1}", f"/text/{n}"]  # a redirect in; a page not HTML
     anchors = "".join(f'<a href="{href}">{href}</a>\n' for href in links)
     return f"<html><body><h1>page {i}</h1>\n{anchors}</body></html>"
 
@@ -81,7 +86,15 @@ class App:
         path: str = scope["path"]
         self.stats.enter(path)
         try:
-            status, headers, body = await self.route(path)
+            # A client that hangs up stops counting as in flight at once.
+            answer = asyncio.ensure_future(self.route(path))
+            hang_up = asyncio.ensure_future(_disconnected(receive))
+            await asyncio.wait({answer, hang_up}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (answer, hang_up):
+                task.cancel()
+            if not answer.done() or answer.cancelled():
+                return
+            status, headers, body = answer.result()
         finally:
             self.stats.leave()
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -95,6 +108,12 @@ class App:
                 return 200, text, f"page {name}".encode()
             case ["status", code]:
                 return int(code), text, f"status {code}".encode()
+            case ["redirect", n, i]:
+                return 302, [*text, (b"location", f"/site/{n}/{i}".encode())], b""
+            case ["text", name]:
+                return 200, text, f'<a href="/page/{name}">not a link</a>'.encode()
+            case ["bad-retry-after", value]:
+                return 503, [*text, (b"retry-after", value.encode())], b"later"
             case ["flaky", key, k]:
                 self.flaky[key] += 1
                 if self.flaky[key] <= int(k):
@@ -113,6 +132,11 @@ class App:
                 html = [(b"content-type", b"text/html; charset=utf-8")]
                 return 200, html, site_page(int(n), int(i)).encode()
         return 404, text, b"no such route"
+
+
+async def _disconnected(receive: Callable[[], Awaitable[Message]]) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 class LocalServer:

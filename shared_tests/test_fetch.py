@@ -121,11 +121,13 @@ async def test_cancelling_leaves_no_request_running_and_no_slot_taken(
 ) -> None:
     limits = httpx.Limits(max_connections=5, max_keepalive_connections=5)
     async with httpx.AsyncClient(limits=limits) as client:
+        start = time.monotonic()
         async with impl.cancel_after(0.3) as outcome:
             await impl.fetch.fetch_all(
-                [server.url(f"/slow/2?{i}") for i in range(20)], concurrency=5, client=client
+                [server.url(f"/slow/30?{i}") for i in range(20)], concurrency=5, client=client
             )
         assert outcome.cancelled_caught
+        assert time.monotonic() - start < 15  # did not wait for the 30 s answers
         # Every slot of the client's pool is free again: five at once go through.
         results = await impl.fetch.fetch_all(
             [server.url("/page/after")] * 5, concurrency=5, client=client, request_timeout=5
@@ -138,10 +140,14 @@ async def test_the_crawler_visits_every_page_once_and_stays_on_the_site(
     impl: Impl, server: LocalServer
 ) -> None:
     pages = await impl.fetch.crawl(server.url("/site/15/0"), concurrency=4)
-    assert sorted(pages) == sorted(server.url(f"/site/15/{i}") for i in range(15))
-    assert set(pages.values()) == {200}
-    assert all(server.stats.hits[f"/site/15/{i}"] == 1 for i in range(15))
-    assert sum(server.stats.hits.values()) == 15  # nothing off the site, nothing twice
+    site = [server.url(f"/site/15/{i}") for i in range(15)]
+    extras = [server.url("/redirect/15/14"), server.url("/text/15")]
+    assert sorted(pages) == sorted(site + extras)
+    assert {pages[url] for url in site} == {200}
+    assert pages[extras[0]] == 302  # followed: its Location is a page of the site
+    assert all(server.stats.hits[path] == 1 for path in server.stats.hits)  # each once
+    assert sum(server.stats.hits.values()) == 17  # off-site and malformed links skipped
+    assert "/page/15" not in server.stats.hits  # the text/plain page was not parsed
 
 
 async def test_the_crawler_stops_at_max_pages_breadth_first(
@@ -150,9 +156,26 @@ async def test_the_crawler_stops_at_max_pages_breadth_first(
     pages = await impl.fetch.crawl(server.url("/site/31/0"), max_pages=5, concurrency=2)
     assert len(pages) == 5
     assert sum(server.stats.hits.values()) == 5
-    depth_two = {server.url(f"/site/31/{i}") for i in range(3, 7)}
-    assert {server.url(f"/site/31/{i}") for i in range(3)} <= set(pages)  # depth 0 and 1 first
-    assert set(pages) - {server.url(f"/site/31/{i}") for i in range(3)} <= depth_two
+    # page 0 links to 1 and 2 first: they are admitted before anything deeper
+    assert {server.url(f"/site/31/{i}") for i in range(3)} <= set(pages)
+
+
+async def test_the_start_url_is_normalised_and_fetched_once(
+    impl: Impl, server: LocalServer
+) -> None:
+    start = server.url("/site/3/./0#top").replace("http://", "HTTP://")
+    pages = await impl.fetch.crawl(start, concurrency=2)
+    assert server.url("/site/3/0") in pages
+    assert server.stats.hits["/site/3/0"] == 1
+
+
+async def test_malformed_urls_and_bad_retry_after_are_results_not_exceptions(
+    impl: Impl, server: LocalServer
+) -> None:
+    urls = ["http://xn--/", "http://[::1", server.url("/bad-retry-after/soon")]
+    results = await impl.fetch.fetch_all(urls, retries=1)
+    assert [r.attempts for r in results] == [0, 0, 2]  # an unreadable Retry-After is ignored
+    assert results[2].status == 503
 
 
 BAD: list[tuple[dict[str, Any], type[Exception], str]] = [

@@ -3,7 +3,8 @@
 ``run_blocking`` is ``trio.to_thread.run_sync(..., abandon_on_cancel=True)``:
 the thread runs the function with a copy of the caller's ``contextvars``.
 Cancelling the caller returns at once; the thread cannot be stopped, so it
-is abandoned and runs to its end on its own, its result discarded.  (Without
+is abandoned and runs to its end on its own, its result discarded (trio's
+worker threads do not hold up the interpreter's exit).  (Without
 ``abandon_on_cancel`` trio would wait for the thread: cancellation would not
 be prompt.)
 
