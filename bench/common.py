@@ -62,3 +62,9 @@ def table(title: str, rows: list[list[str]], header: list[str]) -> str:
     lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     return "\n".join(lines)
+
+
+def check(ok: bool) -> None:
+    """A benchmark whose workload gave a wrong answer must not report a time."""
+    if not ok:
+        raise AssertionError("the benchmark's workload produced a wrong result")

@@ -37,6 +37,8 @@ def server_process() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def bare_httpx(urls: list[str], concurrency: int) -> Callable[[], Awaitable[None]]:

@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 from aiolimiter import AsyncLimiter
 
-from .common import TARGETS, interleaved, table
+from .common import TARGETS, check, interleaved, table
 
 # So high that no acquisition in the run ever waits.
 NEVER_BLOCKS = 10**12
@@ -73,13 +73,18 @@ def contended_cpu(count: int, tasks: int, repeat: int) -> str:
                     cls = importlib.import_module(f"{pkg}.rate_limit").RateLimiter
                     limiter = cls(burst, per, burst=burst)
 
+                acquired = 0
+
                 async def user() -> None:
+                    nonlocal acquired
                     for _ in range(count // tasks):
                         await limiter.acquire()
+                        acquired += 1
 
                 async with anyio.create_task_group() as group:
                     for _ in range(tasks):
                         group.start_soon(user)
+                check(acquired == count // tasks * tasks)
 
             start = time.process_time()
             anyio.run(main, backend=backend)

@@ -10,7 +10,7 @@ import anyio
 import stamina
 from tenacity import AsyncRetrying, stop_after_attempt
 
-from .common import TARGETS, interleaved, table
+from .common import TARGETS, check, interleaved, table
 
 
 async def _succeed() -> int:
@@ -30,14 +30,18 @@ def retry_overhead(count: int, repeat: int) -> str:
         module = importlib.import_module(f"{package}.retry")
 
         async def ours(run: Any = module.retry) -> None:
+            total = 0
             for _ in range(count):
-                await run(_succeed)
+                total += await run(_succeed)
+            check(total == count)
 
         decorated = module.retrying()(_succeed)
 
         async def ours_decorated(run: Any = decorated) -> None:
+            total = 0
             for _ in range(count):
-                await run()
+                total += await run()
+            check(total == count)
 
         cases[label] = (backend, ours)
         cases[f"{label} @retrying"] = (backend, ours_decorated)
@@ -86,16 +90,19 @@ def pool_pairs(count: int, repeat: int) -> str:
                 async def make() -> object:
                     return object()
 
+                pairs = 0
                 async with cls(make, max_size=10) as pool:
 
                     async def user() -> None:
+                        nonlocal pairs
                         for _ in range(count // n):
                             async with pool.acquire():
-                                pass
+                                pairs += 1
 
                     async with anyio.create_task_group() as group:
                         for _ in range(n):
                             group.start_soon(user)
+                    check(pairs == count // n * n and pool.size <= 10 and pool.in_use == 0)
 
             cases[label] = (backend, main)
         for result in interleaved(cases, count, repeat):

@@ -18,7 +18,7 @@ import anyio
 import anyio.lowlevel
 import trio
 
-from .common import TARGETS, Result, interleaved, table
+from .common import TARGETS, Result, check, interleaved, table
 
 WORKERS = 50
 
@@ -42,12 +42,15 @@ def handlers(package: str) -> dict[str, Callable[[int], Awaitable[int]]]:
     return {"no-op": noop, "one checkpoint": checkpoint_once}
 
 
-async def minimal_asyncio(count: int, handler: Callable[[int], Awaitable[int]]) -> None:
+async def minimal_asyncio(count: int, handler: Callable[[int], Awaitable[int]]) -> int:
     queue: asyncio.Queue[int | None] = asyncio.Queue(WORKERS)
+    total = 0
 
     async def work() -> None:
+        nonlocal total
         while (item := await queue.get()) is not None:
-            await handler(item)
+            value = await handler(item)
+            total += value  # not `total += await ...`: that reads total before the await
 
     async with asyncio.TaskGroup() as group:
         for _ in range(WORKERS):
@@ -56,15 +59,19 @@ async def minimal_asyncio(count: int, handler: Callable[[int], Awaitable[int]]) 
             await queue.put(item)
         for _ in range(WORKERS):
             await queue.put(None)
+    return total
 
 
-async def minimal_trio(count: int, handler: Callable[[int], Awaitable[int]]) -> None:
+async def minimal_trio(count: int, handler: Callable[[int], Awaitable[int]]) -> int:
     send, receive = trio.open_memory_channel[int](WORKERS)
+    total = 0
 
     async def work(items: trio.MemoryReceiveChannel[int]) -> None:
+        nonlocal total
         async with items:
             async for item in items:
-                await handler(item)
+                value = await handler(item)
+                total += value  # not `total += await ...`: that reads total before the await
 
     async with trio.open_nursery() as nursery:
         async with receive:
@@ -73,15 +80,19 @@ async def minimal_trio(count: int, handler: Callable[[int], Awaitable[int]]) -> 
         async with send:
             for item in range(count):
                 await send.send(item)
+    return total
 
 
-async def minimal_anyio(count: int, handler: Callable[[int], Awaitable[int]]) -> None:
+async def minimal_anyio(count: int, handler: Callable[[int], Awaitable[int]]) -> int:
     send, receive = anyio.create_memory_object_stream[int](WORKERS)
+    total = 0
 
     async def work(items: Any) -> None:
+        nonlocal total
         async with items:
             async for item in items:
-                await handler(item)
+                value = await handler(item)
+                total += value  # not `total += await ...`: that reads total before the await
 
     async with anyio.create_task_group() as group:
         async with receive:
@@ -90,6 +101,7 @@ async def minimal_anyio(count: int, handler: Callable[[int], Awaitable[int]]) ->
         async with send:
             for item in range(count):
                 await send.send(item)
+    return total
 
 
 MINIMAL = {"asyncio_impl": minimal_asyncio, "trio_impl": minimal_trio, "anyio_impl": minimal_anyio}
@@ -102,10 +114,10 @@ def throughput(count: int, repeat: int) -> str:
         for handler_name, handler in handlers(package).items():
 
             async def ours(h: Any = handler, run: Any = process) -> None:
-                await run(range(count), h, workers=WORKERS)
+                check(await run(range(count), h, workers=WORKERS) == list(range(count)))
 
             async def minimal(h: Any = handler, pkg: str = package) -> None:
-                await MINIMAL[pkg](count, h)
+                check(await MINIMAL[pkg](count, h) == count * (count - 1) // 2)
 
             mine, baseline = interleaved(
                 {"process": (backend, ours), "minimal": (backend, minimal)}, count, repeat
@@ -153,6 +165,7 @@ def peak_memory(counts: tuple[int, ...]) -> str:
 
             async def main(n: int = count, run: Any = process) -> list[None]:
                 result: list[None] = await run((i for i in range(n)), noop, workers=8)
+                check(result == [None] * n)
                 return result
 
             peak, results = _traced_peak(backend, main)
