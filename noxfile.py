@@ -97,7 +97,7 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=PYTHONS[0])
 def bench(session: nox.Session) -> None:
     """Benchmarks as ratios in one run: ``nox -s bench`` (``-- --quick`` for a smoke run)."""
-    _install(session, "bench")
+    _install(session, "test")  # the test group includes the bench peers and the server
     session.run("python", "-m", "bench", *session.posargs)
 
 
