@@ -10,7 +10,7 @@ import argparse
 import platform
 import sys
 
-from . import fetch_bench, rate_limit_bench, retry_pool_bench, workers_bench
+from . import fanout_bench, fetch_bench, rate_limit_bench, retry_pool_bench, workers_bench
 
 
 def main(argv: list[str]) -> int:
@@ -21,7 +21,9 @@ def main(argv: list[str]) -> int:
     options = parser.parse_args(argv)
     scale, repeat = (100, 1) if options.quick else (1, 5)
     print(f"Python {platform.python_version()} on {platform.machine()}, {platform.system()}\n")
+    print(fanout_bench.run_all_vs_bare(100_000 // scale, repeat), end="\n\n")
     print(workers_bench.throughput(100_000 // scale, repeat), end="\n\n")
+    print(fanout_bench.process_vs_aiometer(50_000 // scale, repeat), end="\n\n")
     print(workers_bench.peak_memory((10_000 // scale, 1_000_000 // scale)), end="\n\n")
     print(rate_limit_bench.acquisitions(100_000 // scale, repeat), end="\n\n")
     print(rate_limit_bench.contended_cpu(5_000 // scale, 100, min(repeat, 3)), end="\n\n")
