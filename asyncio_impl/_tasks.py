@@ -10,6 +10,11 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+def no_limit_as_none(seconds: float) -> float | None:
+    """``asyncio.timeout`` spells "no limit" ``None``; the contract spells it ``math.inf``."""
+    return None if math.isinf(seconds) else seconds
+
+
 async def call_child(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     """Await ``fn(*args)`` in a child task; a cancellation nobody asked for is a failure.
 
@@ -57,7 +62,7 @@ async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = mat
     """
 
     async def bounded() -> None:
-        scope = asyncio.timeout(None if math.isinf(timeout) else timeout)
+        scope = asyncio.timeout(no_limit_as_none(timeout))
         try:
             async with scope:
                 await fn()

@@ -48,6 +48,7 @@ from ._http import (
     unrequestable,
 )
 from ._queues import close, drain
+from ._tasks import no_limit_as_none
 from ._validate import check_count, check_number
 from .rate_limit import RateLimiter
 from .retry import retry
@@ -196,7 +197,7 @@ async def _fetch_one(
         if limiter is not None:
             await limiter.acquire()
         attempts += 1
-        async with asyncio.timeout(None if math.isinf(request_timeout) else request_timeout):
+        async with asyncio.timeout(no_limit_as_none(request_timeout)):
             response = await http.get(url)
             last = response
             if response.status_code >= 500 or response.status_code == 429:

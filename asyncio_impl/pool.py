@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from types import TracebackType
 from typing import Generic, TypeVar
 
-from ._tasks import run_shielded
+from ._tasks import no_limit_as_none, run_shielded
 from ._validate import check_callable, check_count, check_number
 
 __all__ = ["Pool"]
@@ -198,8 +197,7 @@ class Pool(Generic[R]):
             return self._idle.pop()
         if self._acquire_timeout is None:
             return await self._wait_for_turn()
-        timeout = None if math.isinf(self._acquire_timeout) else self._acquire_timeout
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(no_limit_as_none(self._acquire_timeout)):
             return await self._wait_for_turn()
 
     async def _wait_for_turn(self) -> R:

@@ -12,11 +12,10 @@ takes a task of its own and the loop in ``_tasks.run_shielded``.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ._tasks import run_shielded
+from ._tasks import no_limit_as_none, run_shielded
 from ._validate import check_callable, check_number
 
 __all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
@@ -41,7 +40,7 @@ async def call_with_timeout(fn: Callable[[], Awaitable[T]], seconds: float) -> T
     """
     check_callable("fn", fn)
     seconds = check_number("seconds", seconds, allow_inf=True)
-    async with asyncio.timeout(_delay(seconds)):
+    async with asyncio.timeout(no_limit_as_none(seconds)):
         return await fn()
 
 
@@ -54,7 +53,7 @@ async def call_or_default(fn: Callable[[], Awaitable[T]], seconds: float, defaul
     """
     check_callable("fn", fn)
     seconds = check_number("seconds", seconds, allow_inf=True)
-    scope = asyncio.timeout(_delay(seconds))
+    scope = asyncio.timeout(no_limit_as_none(seconds))
     try:
         async with scope:
             return await fn()
@@ -106,7 +105,3 @@ async def run_with_cleanup(
         raise
     await run_shielded(cleanup, cleanup_timeout)
     return result
-
-
-def _delay(seconds: float) -> float | None:
-    return None if math.isinf(seconds) else seconds

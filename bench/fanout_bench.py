@@ -36,7 +36,8 @@ async def _bare_trio(count: int) -> int:
 
     async def one() -> None:
         nonlocal total
-        total += await _child()
+        value = await _child()
+        total += value  # not `total += await ...`: that reads total before the await
 
     async with trio.open_nursery() as nursery:
         for _ in range(count):
@@ -49,7 +50,8 @@ async def _bare_anyio(count: int) -> int:
 
     async def one() -> None:
         nonlocal total
-        total += await _child()
+        value = await _child()
+        total += value  # not `total += await ...`: that reads total before the await
 
     async with anyio.create_task_group() as group:
         for _ in range(count):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
@@ -97,8 +98,6 @@ def code_lines(source: str) -> int:
     try:
         tree = ast.parse(source)
     except SyntaxError:  # a method's source on its own: dedent first
-        import textwrap
-
         tree = ast.parse(textwrap.dedent(source))
     docstrings: set[int] = set()
     for node in ast.walk(tree):
