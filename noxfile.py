@@ -1,4 +1,4 @@
-"""Sessions: tests (3.11-3.13), compare, site, demo, bench, lint, typecheck.
+"""Sessions: tests (3.11-3.13), compare, site, demo, bench, bench_anyio, lint, typecheck.
 
 ``nox -s tests -- -k retry`` passes everything after ``--`` to pytest.  A
 Python version that is not installed is skipped with a message (and is an
@@ -94,11 +94,35 @@ def demo(session: nox.Session) -> None:
     session.run("python", "tools/demo.py", *(session.posargs or ["fetch"]))
 
 
-@nox.session(python=PYTHONS[0])
+@nox.session(python=PYTHONS[-1])  # the newest: the eager task factory needs 3.12+
 def bench(session: nox.Session) -> None:
-    """Benchmarks as ratios in one run: ``nox -s bench`` (``-- --quick`` for a smoke run)."""
+    """Every exercise on every target, as ratios: ``nox -s bench [-- fanout] [-- --quick]``.
+
+    ``-- --record`` keeps the results in bench/results/latest and regenerates
+    docs/benchmarks.md from them; ``-- --help`` lists the options.
+    """
     _install(session, "test")  # the test group includes the bench peers and the server
     session.run("python", "-m", "bench", *session.posargs)
+
+
+# The last anyio release before TaskHandle (4.13), the one that added it (4.14), and the newest.
+ANYIO_SPAWN_VERSIONS = ["4.9.0", "4.13.0", "4.14.0", "4.16.0"]
+
+
+@nox.session(python=PYTHONS[0])
+def bench_anyio(session: nox.Session) -> None:
+    """What spawning a task costs per anyio version: ``nox -s bench_anyio -- 4.9.0 4.16.0``."""
+    output = "build/bench/anyio_spawn.json"
+    if os.path.exists(output):
+        os.remove(output)  # --compare pools every record of a version: start from none
+    for version in session.posargs or ANYIO_SPAWN_VERSIONS:
+        # Not the project (it requires anyio>=4.16): the reproducer needs only anyio and trio.
+        session.install(f"anyio=={version}", "trio")
+        session.run(
+            "python", "-m", "bench.anyio_spawn",
+            "--count", "100000", "--repeat", "5", "--json", output,
+        )  # fmt: skip
+    session.run("python", "-m", "bench.anyio_spawn", "--compare", output)
 
 
 @nox.session(python=PYTHONS[0])

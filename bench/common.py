@@ -1,70 +1,183 @@
-"""Timing helpers shared by the benchmarks: interleaved runs, medians, a plain table."""
+"""What every benchmark shares: the targets, the scenario model, and timing one run.
+
+A *scenario* is one workload measured in several *variants* on each
+*target*: ``ours`` (the exercise), ``raw`` (the primitive it is built on,
+written by hand in the same dialect) and any peer library a user would pick
+instead (aiometer, aiolimiter, tenacity, stamina, aiohttp).  Every variant's
+workload checks its own result (``check``), so a broken benchmark cannot
+report a fast wrong answer.
+"""
 
 from __future__ import annotations
 
-import statistics
+import asyncio
+import importlib
+import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, TypeVar
 
 import anyio
 
-# (label, package, backend): every implementation on every backend it supports.
-TARGETS = [
-    ("asyncio_impl-asyncio", "asyncio_impl", "asyncio"),
-    ("trio_impl-trio", "trio_impl", "trio"),
-    ("anyio_impl-asyncio", "anyio_impl", "asyncio"),
-    ("anyio_impl-trio", "anyio_impl", "trio"),
-]
+T = TypeVar("T")
+
+OURS = "ours"
+RAW = "raw"
+
+Workload = Callable[[], Awaitable[None]]
 
 
-@dataclass
-class Result:
-    name: str
-    seconds: float
-    count: int
-
-    @property
-    def per_second(self) -> float:
-        return self.count / self.seconds
-
-    @property
-    def micros_each(self) -> float:
-        return self.seconds / self.count * 1e6
+def _eager_loop() -> asyncio.AbstractEventLoop:
+    loop = asyncio.new_event_loop()
+    loop.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
+    return loop
 
 
-def timed_run(backend: str, main: Callable[[], Awaitable[object]]) -> float:
-    """Seconds one ``anyio.run`` of ``main`` takes on ``backend`` (wall clock, on purpose)."""
-    start = time.perf_counter()
-    anyio.run(main, backend=backend)
-    return time.perf_counter() - start
+def _uvloop() -> asyncio.AbstractEventLoop:
+    import uvloop
+
+    return uvloop.new_event_loop()
 
 
-def interleaved(
-    cases: Mapping[str, tuple[str, Callable[[], Awaitable[object]]]], count: int, repeat: int
-) -> list[Result]:
-    """Run every case once to warm up, then ``repeat`` times, round-robin; keep the medians.
+@dataclass(frozen=True)
+class Target:
+    """One implementation on one event loop."""
 
-    Interleaving spreads the machine's noise over every case instead of
-    letting it land on one.
+    label: str
+    package: str
+    backend: str  # the anyio backend name: "asyncio" or "trio"
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = field(default=None, repr=False)
+
+    def module(self, exercise: str) -> ModuleType:
+        return importlib.import_module(f"{self.package}.{exercise}")
+
+    def run(self, main: Callable[[], Awaitable[T]]) -> T:
+        options: dict[str, Any] = {}
+        if self.loop_factory is not None:
+            options["loop_factory"] = self.loop_factory
+        return anyio.run(main, backend=self.backend, backend_options=options)
+
+
+def _has_uvloop() -> bool:
+    try:
+        importlib.import_module("uvloop")
+    except ImportError:  # not built for this platform (Windows): measure without it
+        return False
+    return True
+
+
+def available_targets() -> list[Target]:
+    """Every implementation on every loop this interpreter can run."""
+    targets = [Target("asyncio_impl-asyncio", "asyncio_impl", "asyncio")]
+    if _has_uvloop():
+        targets.append(Target("asyncio_impl-uvloop", "asyncio_impl", "asyncio", _uvloop))
+    if sys.version_info >= (3, 12):
+        targets.append(Target("asyncio_impl-eager", "asyncio_impl", "asyncio", _eager_loop))
+    targets.append(Target("trio_impl-trio", "trio_impl", "trio"))
+    targets.append(Target("anyio_impl-asyncio", "anyio_impl", "asyncio"))
+    if _has_uvloop():
+        targets.append(Target("anyio_impl-uvloop", "anyio_impl", "asyncio", _uvloop))
+    targets.append(Target("anyio_impl-trio", "anyio_impl", "trio"))
+    return targets
+
+
+TARGETS = available_targets()
+REFERENCE = TARGETS[0]  # the ratios "against asyncio_impl" use plain asyncio_impl on asyncio
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A workload of ``size`` units, in every variant that exists for a target.
+
+    ``variants(target, size)`` returns ``{variant: workload}``; ``ours``
+    first, then ``raw`` where a raw primitive exists, then peers.  An empty
+    dict means the scenario does not apply to that target.  ``clock`` is
+    "wall", or "cpu" where wall time is fixed by design (a rate limit).
     """
-    samples: dict[str, list[float]] = {name: [] for name in cases}
-    for backend, main in cases.values():
-        timed_run(backend, main)  # warm-up: imports, first-loop costs
-    for _ in range(repeat):
-        for name, (backend, main) in cases.items():
-            samples[name].append(timed_run(backend, main))
-    return [Result(name, statistics.median(samples[name]), count) for name in cases]
+
+    exercise: str
+    name: str
+    unit: str
+    size: int
+    quick_size: int
+    variants: Callable[[Target, int], dict[str, Workload]]
+    clock: str = "wall"
+    tiny_size: int = 20  # the suite checks every workload's answer at this size
+
+    @property
+    def key(self) -> str:
+        return f"{self.exercise}: {self.name}"
 
 
-def table(title: str, rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    return "\n".join(lines)
+SCENARIOS: list[Scenario] = []
+# The contract's order: the driver runs, and the reports list, exercises in it.
+EXERCISES = [
+    "fanout", "errors", "timeouts", "background", "racing", "completion", "workers",
+    "rate_limit", "retry", "pool", "generators", "offload", "fetch",
+]  # fmt: skip
+# Which module registers each exercise's scenarios; a worker imports only the one it runs.
+MODULES = {
+    "fanout": "tasks_bench", "errors": "tasks_bench", "timeouts": "tasks_bench",
+    "background": "tasks_bench", "racing": "tasks_bench", "completion": "tasks_bench",
+    "workers": "workers_bench", "rate_limit": "rate_limit_bench", "retry": "retry_pool_bench",
+    "pool": "retry_pool_bench", "generators": "generators_bench", "offload": "generators_bench",
+    "fetch": "fetch_bench",
+}  # fmt: skip
+
+
+def load(exercises: list[str] = EXERCISES) -> list[Scenario]:
+    """Import the modules that register these exercises; return their scenarios in order."""
+    for exercise in exercises:
+        importlib.import_module(f"bench.{MODULES[exercise]}")
+    return [s for exercise in exercises for s in SCENARIOS if s.exercise == exercise]
+
+
+def scenario(
+    exercise: str,
+    name: str,
+    *,
+    unit: str,
+    size: int,
+    quick_size: int,
+    clock: str = "wall",
+    tiny_size: int = 20,
+) -> Callable[[Callable[[Target, int], dict[str, Workload]]], Scenario]:
+    """Register a scenario; its variants are built per target and size."""
+
+    def register(variants: Callable[[Target, int], dict[str, Workload]]) -> Scenario:
+        made = Scenario(exercise, name, unit, size, quick_size, variants, clock, tiny_size)
+        SCENARIOS.append(made)
+        return made
+
+    return register
+
+
+def time_once(target: Target, workload: Workload, clock: str = "wall") -> float:
+    """Seconds one workload takes, timed inside the event loop (not its start-up)."""
+    timer = time.process_time if clock == "cpu" else time.perf_counter
+
+    async def timed() -> float:
+        start = timer()
+        await workload()
+        return timer() - start
+
+    return target.run(timed)
 
 
 def check(ok: bool) -> None:
     """A benchmark whose workload gave a wrong answer must not report a time."""
     if not ok:
         raise AssertionError("the benchmark's workload produced a wrong result")
+
+
+def checkpoint_for(package: str) -> Callable[[], Awaitable[None]]:
+    """One yield to the scheduler, in the package's own dialect."""
+    if package == "asyncio_impl":
+        return lambda: asyncio.sleep(0)
+    if package == "trio_impl":
+        import trio
+
+        return trio.lowlevel.checkpoint
+    return anyio.lowlevel.checkpoint

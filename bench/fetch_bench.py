@@ -1,112 +1,113 @@
 """fetch_all against a bare httpx loop at the same limits, and aiohttp, over loopback.
 
 The server (the suite's uvicorn app) runs in a process of its own, so the
-client's event loop is all that is measured on this side.
+client's event loop is all that is measured on this side.  aiohttp runs on
+asyncio only.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
+import atexit
+import functools
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import anyio
 import httpx
 
-from .common import TARGETS, interleaved, table
+from .common import OURS, RAW, Target, Workload, check, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@contextlib.contextmanager
-def server_process() -> Iterator[str]:
+@functools.cache
+def server_url() -> str:
+    """Start the test server once per benchmark process; it is stopped at exit."""
     process = subprocess.Popen(
         [sys.executable, "-m", "shared_tests.http_server"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().strip()
-    finally:
+
+    def stop() -> None:
         process.terminate()
         process.wait(10)
         if process.stdout is not None:
             process.stdout.close()
 
+    atexit.register(stop)
+    assert process.stdout is not None
+    return process.stdout.readline().strip()
 
-def bare_httpx(urls: list[str], concurrency: int) -> Callable[[], Awaitable[None]]:
+
+def _bare_httpx(urls: list[str], concurrency: int) -> Workload:
     async def run() -> None:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         slots = anyio.Semaphore(concurrency)
+        ok = 0
         async with httpx.AsyncClient(limits=limits) as client, anyio.create_task_group() as group:
 
             async def get(url: str) -> None:
+                nonlocal ok
                 async with slots:
-                    (await client.get(url)).raise_for_status()
+                    response = await client.get(url)
+                    ok += response.status_code == 200
 
             for url in urls:
                 group.start_soon(get, url)
+        check(ok == len(urls))
 
     return run
 
 
-def with_aiohttp(urls: list[str], concurrency: int) -> Callable[[], Awaitable[None]]:
+def _with_aiohttp(urls: list[str], concurrency: int) -> Workload:
     async def run() -> None:
         connector = aiohttp.TCPConnector(limit=concurrency)
         slots = anyio.Semaphore(concurrency)
+        ok = 0
         async with aiohttp.ClientSession(connector=connector) as session:
 
             async def get(url: str) -> None:
+                nonlocal ok
                 async with slots, session.get(url) as response:
                     await response.read()
+                    ok += response.status == 200
 
             async with anyio.create_task_group() as group:
                 for url in urls:
                     group.start_soon(get, url)
+        check(ok == len(urls))
 
     return run
 
 
-def fetch_all_runs(count: int, repeat: int, levels: tuple[int, ...] = (1, 10, 50)) -> str:
-    rows = []
-    with server_process() as base:
-        urls = [f"{base}/page/{i}" for i in range(count)]
-        for concurrency in levels:
-            cases: dict[str, tuple[str, Callable[[], Awaitable[Any]]]] = {
-                "bare httpx-asyncio": ("asyncio", bare_httpx(urls, concurrency)),
-                "bare httpx-trio": ("trio", bare_httpx(urls, concurrency)),
-                "aiohttp-asyncio": ("asyncio", with_aiohttp(urls, concurrency)),
-            }
-            for label, package, backend in TARGETS:
-                fetch_all = importlib.import_module(f"{package}.fetch").fetch_all
+def _fetch_variants(target: Target, size: int, concurrency: int) -> dict[str, Workload]:
+    fetch_all = target.module("fetch").fetch_all
+    urls = [f"{server_url()}/page/{i}" for i in range(size)]
 
-                async def ours(run: Any = fetch_all, n: int = concurrency) -> None:
-                    results = await run(urls, concurrency=n)
-                    assert all(r.status == 200 for r in results)
+    async def ours() -> None:
+        results = await fetch_all(urls, concurrency=concurrency)
+        check(len(results) == size and all(r.status == 200 for r in results))
 
-                cases[label] = (backend, ours)
-            results = {r.name: r for r in interleaved(cases, count, repeat)}
-            for name, result in results.items():
-                bare = results[
-                    "bare httpx-trio" if name.endswith("-trio") else "bare httpx-asyncio"
-                ]
-                rows.append(
-                    [
-                        name,
-                        str(concurrency),
-                        f"{result.per_second:,.0f}",
-                        f"{result.seconds / bare.seconds:.2f}x",
-                    ]
-                )
-    return table(
-        f"fetch_all over loopback ({count:,} GETs, server in its own process, median of {repeat})",
-        rows,
-        ["client", "concurrency", "requests/s", "time vs bare httpx, same backend"],
-    )
+    variants = {OURS: ours, RAW: _bare_httpx(urls, concurrency)}
+    if target.backend == "asyncio":
+        variants["aiohttp"] = _with_aiohttp(urls, concurrency)
+    return variants
+
+
+def _register(concurrency: int) -> None:
+    scenario(
+        "fetch",
+        f"fetch_all, concurrency {concurrency}",
+        unit="request",
+        size=200,
+        quick_size=50,
+        tiny_size=5,
+    )(lambda target, size: _fetch_variants(target, size, concurrency))
+
+
+for _concurrency in (1, 10, 50):
+    _register(_concurrency)

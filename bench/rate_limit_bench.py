@@ -1,100 +1,151 @@
-"""RateLimiter.acquire when it never blocks, against aiolimiter (asyncio only)."""
+"""RateLimiter: the acquire that never waits, the waiting path under contention, and accuracy.
+
+The ``raw`` variant is a minimal token bucket written by hand.  It follows
+each framework's convention: on trio and anyio every ``acquire`` is a
+checkpoint, on asyncio it does not yield when it need not.  The difference
+between ``raw`` and aiolimiter on trio is therefore the convention, not
+the bookkeeping.  aiolimiter only runs on asyncio.
+"""
 
 from __future__ import annotations
 
-import importlib
-import statistics
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 from aiolimiter import AsyncLimiter
 
-from .common import TARGETS, check, interleaved, table
+from .common import OURS, RAW, Target, Workload, check, checkpoint_for, scenario
 
 # So high that no acquisition in the run ever waits.
 NEVER_BLOCKS = 10**12
 
 
-def acquisitions(count: int, repeat: int) -> str:
-    cases: dict[str, tuple[str, Callable[[], Awaitable[None]]]] = {}
-    for label, package, backend in TARGETS:
-        limiter_class = importlib.import_module(f"{package}.rate_limit").RateLimiter
+class _MinimalBucket:
+    """A token bucket that never has to wait in these runs: refill, take, checkpoint."""
 
-        async def ours(cls: Any = limiter_class) -> None:
-            limiter = cls(NEVER_BLOCKS, burst=NEVER_BLOCKS)
-            for _ in range(count):
+    def __init__(self, rate: float, burst: int, package: str) -> None:
+        self._rate = rate
+        self._burst = burst
+        self._tokens = float(burst)
+        self._updated = time.monotonic()
+        self._checkpoint = None if package == "asyncio_impl" else checkpoint_for(package)
+
+    async def acquire(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
+        self._updated = now
+        if self._tokens < 1:
+            raise RuntimeError("the minimal bucket is only for runs that never wait")
+        self._tokens -= 1
+        if self._checkpoint is not None:
+            await self._checkpoint()
+
+
+@scenario("rate_limit", "acquire that never waits", unit="acquire", size=25_000, quick_size=5_000)
+def never_waits(target: Target, size: int) -> dict[str, Workload]:
+    limiter_class = target.module("rate_limit").RateLimiter
+
+    def acquiring(make: Any) -> Workload:
+        async def run() -> None:
+            limiter = make()
+            for _ in range(size):
                 await limiter.acquire()
+            check(size > 0)
 
-        cases[label] = (backend, ours)
+        return run
 
-    async def aiolimiter() -> None:
-        limiter = AsyncLimiter(NEVER_BLOCKS, 1)
-        for _ in range(count):
-            await limiter.acquire()
-
-    cases["aiolimiter-asyncio"] = ("asyncio", aiolimiter)
-    results = interleaved(cases, count, repeat)
-    baseline = next(r for r in results if r.name == "aiolimiter-asyncio")
-    rows = [
-        [
-            r.name,
-            f"{r.per_second:,.0f}",
-            f"{r.micros_each:.2f}",
-            f"{r.seconds / baseline.seconds:.2f}x",
-        ]
-        for r in results
-    ]
-    return table(
-        f"RateLimiter.acquire() that never waits ({count:,} acquisitions, median of {repeat})",
-        rows,
-        ["target", "acquisitions/s", "µs each", "time vs aiolimiter"],
-    )
+    variants = {
+        OURS: acquiring(lambda: limiter_class(NEVER_BLOCKS, burst=NEVER_BLOCKS)),
+        RAW: acquiring(lambda: _MinimalBucket(NEVER_BLOCKS, NEVER_BLOCKS, target.package)),
+    }
+    if target.backend == "asyncio":
+        variants["aiolimiter"] = acquiring(lambda: AsyncLimiter(NEVER_BLOCKS, 1))
+    return variants
 
 
-def contended_cpu(count: int, tasks: int, repeat: int) -> str:
-    """CPU time per acquisition while ``tasks`` tasks wait on a limiter.
+CONTENDING_TASKS = 100
+BURST, PER = 100, 0.05  # 2,000 a second in bursts of 100; aiolimiter: 100 per 0.05 s
 
-    The waiting path: polling waiters, or waking every waiter on each
-    release, show up as CPU time.  Both limiters get the same bucket: 100
-    tokens refilled at 2,000 a second (aiolimiter: 100 per 0.05 s).
+
+@scenario(
+    "rate_limit",
+    f"{CONTENDING_TASKS} tasks contend, {BURST / PER:,.0f}/s (CPU time)",
+    unit="acquire",
+    size=2_000,
+    quick_size=400,
+    clock="cpu",
+    tiny_size=2 * CONTENDING_TASKS,
+)
+def contended(target: Target, size: int) -> dict[str, Workload]:
+    """CPU time per acquisition while tasks wait: polling or waking every waiter shows here."""
+    limiter_class = target.module("rate_limit").RateLimiter
+    per_task = size // CONTENDING_TASKS
+
+    def contending(make: Any) -> Workload:
+        async def run() -> None:
+            limiter = make()
+            acquired = 0
+
+            async def user() -> None:
+                nonlocal acquired
+                for _ in range(per_task):
+                    await limiter.acquire()
+                    acquired += 1
+
+            async with anyio.create_task_group() as group:
+                for _ in range(CONTENDING_TASKS):
+                    group.start_soon(user)
+            check(acquired == per_task * CONTENDING_TASKS)
+
+        return run
+
+    variants = {OURS: contending(lambda: limiter_class(BURST, PER, burst=BURST))}
+    if target.backend == "asyncio":
+        variants["aiolimiter"] = contending(lambda: AsyncLimiter(BURST, PER))
+    return variants
+
+
+def accuracy(target: Target | None, rate: float, seconds: float, burst: int = 1) -> dict[str, Any]:
+    """Acquire as fast as allowed for ``seconds`` of real time; measure rate and windows.
+
+    ``target=None`` measures aiolimiter on asyncio instead.  Returns the
+    delivered rate as a fraction of ``rate`` (tokens beyond the initial
+    burst, over the run) and, for each window length ``w``, the most
+    acquisitions in any window against the bound ``burst + rate * w``.
     """
-    burst, per = 100, 0.05
-    results = []
-    for label, package, backend in [*TARGETS, ("aiolimiter-asyncio", "aiolimiter", "asyncio")]:
-        samples = []
-        for _ in range(repeat):
+    from .common import REFERENCE
 
-            async def main(pkg: str = package) -> None:
-                if pkg == "aiolimiter":
-                    limiter: Any = AsyncLimiter(burst, per)
-                else:
-                    cls = importlib.import_module(f"{pkg}.rate_limit").RateLimiter
-                    limiter = cls(burst, per, burst=burst)
+    stamps: list[float] = []
 
-                acquired = 0
+    async def main() -> None:
+        limiter: Any
+        if target is None:
+            limiter = AsyncLimiter(burst, burst / rate)
+        else:
+            limiter = target.module("rate_limit").RateLimiter(rate, burst=burst)
+        start = anyio.current_time()
+        while anyio.current_time() - start < seconds:
+            await limiter.acquire()
+            stamps.append(anyio.current_time() - start)
 
-                async def user() -> None:
-                    nonlocal acquired
-                    for _ in range(count // tasks):
-                        await limiter.acquire()
-                        acquired += 1
-
-                async with anyio.create_task_group() as group:
-                    for _ in range(tasks):
-                        group.start_soon(user)
-                check(acquired == count // tasks * tasks)
-
-            start = time.process_time()
-            anyio.run(main, backend=backend)
-            samples.append(time.process_time() - start)
-        results.append((label, statistics.median(samples)))
-    baseline = dict(results)["aiolimiter-asyncio"]
-    rows = [[label, f"{cpu / count * 1e6:.1f}", f"{cpu / baseline:.2f}x"] for label, cpu in results]
-    return table(
-        f"Limiters under contention: {tasks} tasks, {count:,} acquisitions, burst {burst}, "
-        f"{burst / per:,.0f}/s (CPU time, median of {repeat})",
-        rows,
-        ["target", "CPU µs per acquisition", "vs aiolimiter"],
-    )
+    (target or REFERENCE).run(main)
+    inside = [t for t in stamps if t <= seconds]
+    windows = {}
+    for window in (0.001, 0.01, 0.1, 1.0):
+        most, first = 0, 0
+        for last, stamp in enumerate(inside):
+            while stamp - inside[first] > window:
+                first += 1
+            most = max(most, last - first + 1)
+        windows[str(window)] = {"most": most, "bound": burst + rate * window}
+    return {
+        "target": target.label if target else "aiolimiter-asyncio",
+        "rate": rate,
+        "burst": burst,
+        "seconds": seconds,
+        "acquired": len(inside),
+        "delivered": (len(inside) - burst) / seconds / rate,
+        "windows": windows,
+        "within_bound": all(w["most"] <= w["bound"] + 1e-9 for w in windows.values()),
+    }

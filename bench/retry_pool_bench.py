@@ -1,114 +1,138 @@
-"""What the safety costs: retry around a call that succeeds at once, and pool acquire/release."""
+"""What the safety costs: retry around a call that succeeds at once, and Pool acquire/release.
+
+``retry`` is compared with the bare call (``raw``), tenacity and stamina;
+``Pool`` with the framework's own semaphore guarding the same number of
+slots, the primitive a user would reach for first.
+"""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Awaitable, Callable
+import asyncio
 from typing import Any
 
 import anyio
 import stamina
+import trio
 from tenacity import AsyncRetrying, stop_after_attempt
 
-from .common import TARGETS, check, interleaved, table
+from .common import OURS, RAW, Target, Workload, check, scenario
 
 
 async def _succeed() -> int:
     return 1
 
 
-def retry_overhead(count: int, repeat: int) -> str:
-    """``retry(fn)`` where ``fn`` succeeds the first time, against the bare call."""
-    cases: dict[str, tuple[str, Callable[[], Awaitable[None]]]] = {}
+def _calls(size: int, call: Any) -> Workload:
+    async def run() -> None:
+        total = 0
+        for _ in range(size):
+            value = await call()
+            total += value
+        check(total == size)
 
-    async def bare() -> None:
-        for _ in range(count):
-            await _succeed()
-
-    cases["bare call-asyncio"] = ("asyncio", bare)
-    for label, package, backend in TARGETS:
-        module = importlib.import_module(f"{package}.retry")
-
-        async def ours(run: Any = module.retry) -> None:
-            total = 0
-            for _ in range(count):
-                total += await run(_succeed)
-            check(total == count)
-
-        decorated = module.retrying()(_succeed)
-
-        async def ours_decorated(run: Any = decorated) -> None:
-            total = 0
-            for _ in range(count):
-                total += await run()
-            check(total == count)
-
-        cases[label] = (backend, ours)
-        cases[f"{label} @retrying"] = (backend, ours_decorated)
-
-    async def with_tenacity() -> None:
-        for _ in range(count):
-            async for attempt in AsyncRetrying(stop=stop_after_attempt(3)):
-                with attempt:
-                    await _succeed()
-
-    async def with_stamina() -> None:
-        for _ in range(count):
-            async for attempt in stamina.retry_context(on=Exception, attempts=3):
-                with attempt:
-                    await _succeed()
-
-    cases["tenacity-asyncio"] = ("asyncio", with_tenacity)
-    cases["stamina-asyncio"] = ("asyncio", with_stamina)
-    results = interleaved(cases, count, repeat)
-    bare_result = results[0]
-    rows = [
-        [
-            r.name,
-            f"{r.micros_each:.2f}",
-            f"{(r.seconds - bare_result.seconds) / count * 1e6:.2f}",
-            f"{r.seconds / bare_result.seconds:.1f}x",
-        ]
-        for r in results
-    ]
-    return table(
-        f"retry around a call that succeeds at once ({count:,} calls, median of {repeat})",
-        rows,
-        ["target", "µs per call", "µs over a bare call", "time vs bare call"],
-    )
+    return run
 
 
-def pool_pairs(count: int, repeat: int) -> str:
-    """acquire/release pairs per second with 1 and with 100 contending tasks (pool of 10)."""
-    rows = []
-    for tasks in (1, 100):
-        cases: dict[str, tuple[str, Callable[[], Awaitable[None]]]] = {}
-        for label, package, backend in TARGETS:
-            pool_class = importlib.import_module(f"{package}.pool").Pool
+@scenario(
+    "retry", "retry, a call that succeeds at once", unit="call", size=25_000, quick_size=5_000
+)
+def retry(target: Target, size: int) -> dict[str, Workload]:
+    module = target.module("retry")
+    decorated = module.retrying()(_succeed)
 
-            async def main(cls: Any = pool_class, n: int = tasks) -> None:
-                async def make() -> object:
-                    return object()
+    async def with_tenacity() -> int:
+        async for attempt in AsyncRetrying(stop=stop_after_attempt(3)):
+            with attempt:
+                return await _succeed()
+        raise AssertionError("unreachable: tenacity ran no attempt")
 
-                pairs = 0
-                async with cls(make, max_size=10) as pool:
+    async def with_stamina() -> int:
+        async for attempt in stamina.retry_context(on=Exception, attempts=3):
+            with attempt:
+                return await _succeed()
+        raise AssertionError("unreachable: stamina ran no attempt")
 
-                    async def user() -> None:
-                        nonlocal pairs
-                        for _ in range(count // n):
-                            async with pool.acquire():
-                                pairs += 1
+    return {
+        OURS: _calls(size, lambda: module.retry(_succeed)),
+        RAW: _calls(size, _succeed),
+        "ours @retrying": _calls(size, decorated),
+        "tenacity": _calls(size, with_tenacity),
+        "stamina": _calls(size, with_stamina),
+    }
 
-                    async with anyio.create_task_group() as group:
-                        for _ in range(n):
-                            group.start_soon(user)
-                    check(pairs == count // n * n and pool.size <= 10 and pool.in_use == 0)
 
-            cases[label] = (backend, main)
-        for result in interleaved(cases, count, repeat):
-            rows.append([result.name, str(tasks), f"{result.per_second:,.0f}"])
-    return table(
-        f"Pool acquire/release pairs ({count:,} pairs, pool of 10, median of {repeat})",
-        rows,
-        ["target", "tasks", "pairs/s"],
-    )
+POOL_SIZE = 10
+
+
+def _semaphore(package: str) -> Any:
+    if package == "asyncio_impl":
+        return asyncio.Semaphore(POOL_SIZE)
+    return trio.Semaphore(POOL_SIZE) if package == "trio_impl" else anyio.Semaphore(POOL_SIZE)
+
+
+def _pool_variants(target: Target, size: int, tasks: int) -> dict[str, Workload]:
+    pool_class = target.module("pool").Pool
+    per_task = size // tasks
+
+    async def make() -> object:
+        return object()
+
+    def pairs(open_guard: Any) -> Workload:
+        async def run() -> None:
+            done = 0
+            async with open_guard() as acquire:
+
+                async def user() -> None:
+                    nonlocal done
+                    for _ in range(per_task):
+                        async with acquire():
+                            done += 1
+
+                async with anyio.create_task_group() as group:
+                    for _ in range(tasks):
+                        group.start_soon(user)
+            check(done == per_task * tasks)
+
+        return run
+
+    class _Pooled:
+        async def __aenter__(self) -> Any:
+            self.pool = pool_class(make, max_size=POOL_SIZE)
+            await self.pool.__aenter__()
+            return self.pool.acquire
+
+        async def __aexit__(self, *exc: object) -> None:
+            check(self.pool.size <= POOL_SIZE and self.pool.in_use == 0)
+            await self.pool.__aexit__(*exc)
+
+    class _Guarded:
+        async def __aenter__(self) -> Any:
+            semaphore = _semaphore(target.package)
+            return lambda: semaphore
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+    return {OURS: pairs(_Pooled), RAW: pairs(_Guarded)}
+
+
+@scenario(
+    "pool",
+    f"acquire/release, pool of {POOL_SIZE}, 1 task",
+    unit="pair",
+    size=25_000,
+    quick_size=5_000,
+)
+def pool_uncontended(target: Target, size: int) -> dict[str, Workload]:
+    return _pool_variants(target, size, 1)
+
+
+@scenario(
+    "pool",
+    f"acquire/release, pool of {POOL_SIZE}, 100 tasks",
+    unit="pair",
+    size=25_000,
+    quick_size=5_000,
+)
+def pool_contended(target: Target, size: int) -> dict[str, Workload]:
+    return _pool_variants(target, size, 100)

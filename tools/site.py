@@ -2,7 +2,8 @@
 
     build/site/index.html         overview, suite results, guarantee matrix
     build/site/<exercise>.html    contract text, notes, the three versions
-                                  aligned definition by definition
+                                  aligned definition by definition, benchmarks
+    build/site/benchmarks.html    bench/results/latest: goals, charts, tables
 
 No server needed: open ``build/site/index.html``.  The "large type" button
 (or ``?large``) is for projecting in a room.  ``--check`` then loads the
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -134,10 +136,84 @@ def index(exercises: list[model.Exercise], matrix: str) -> str:
 <p>The same exercises in asyncio, trio and anyio. Lines of code leave out docstrings,
 comments and blank lines; results are the shared suite's, per implementation and backend.</p>
 <table><tr><th>exercise</th>{heads}</tr>{"".join(rows)}</table>
+<p><a href="benchmarks.html">Benchmarks</a>: every exercise on every target against the
+primitive it is built on and the library you would pick instead.</p>
 <h2>Guarantee matrix</h2>
 <p>Each cell is a probe run against the construct (<code>tools/guarantees.py</code>);
 ✗ is a documented result, not a bug; — is not applicable.</p>
 {matrix}""",
+    )
+
+
+BENCH = model.ROOT / "bench" / "results" / "latest"
+
+
+def bench_summary() -> dict[str, Any] | None:
+    """The recorded benchmark results (``nox -s bench -- --record``), if any."""
+    path = BENCH / "summary.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _ratio(stats: dict[str, float] | None) -> str:
+    if not stats:
+        return "—"
+    return f"{stats['median']:.2f}× <small>({stats['min']:.2f}–{stats['max']:.2f})</small>"
+
+
+def bench_table(summary: dict[str, Any], exercise: str) -> str:
+    """One exercise's scenarios on every target: µs per unit and ratios (time; < 1: ours faster)."""
+    rows = []
+    for row in summary["rows"]:
+        if row["exercise"] != exercise or row["variant"] != "ours":
+            continue
+        peers = ", ".join(f"{html.escape(k)} {_ratio(v)}" for k, v in row["vs_peers"].items())
+        rows.append(
+            f"<tr><td>{html.escape(row['scenario'])}</td><td>{row['target']}</td>"
+            f'<td class="num">{row["us"]["median"]:.2f}</td><td class="num">{_ratio(row["vs_raw"])}</td>'
+            f'<td class="num">{_ratio(row["vs_reference"])}</td><td>{peers or "—"}</td></tr>'
+        )
+    if not rows:
+        return "<p>(not measured)</p>"
+    head = (
+        "<tr><th>scenario</th><th>target</th><th>µs per unit</th><th>ours ÷ raw</th>"
+        "<th>ours ÷ asyncio_impl</th><th>ours ÷ peer</th></tr>"
+    )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def benchmarks_page(summary: dict[str, Any], exercises: list[model.Exercise]) -> str:
+    environment = summary["environment"]
+    goals = []
+    for goal in summary["goals"]:
+        low_high = goal["range"]
+        measured = " – ".join(goal["format"].format(v) for v in low_high) if low_high else "—"
+        mark = '<span class="yes">met</span>' if goal["met"] else '<span class="no">missed</span>'
+        missed = html.escape("; ".join(goal["missed"][:3]))
+        goals.append(
+            f"<tr><td>{html.escape(goal['goal'])}</td><td>{measured}</td><td>{mark}</td>"
+            f"<td>{missed}</td></tr>"
+        )
+    versions = ", ".join(f"{k} {v}" for k, v in environment["versions"].items())
+    sections = "".join(
+        f'<h3><a href="{e.name}.html">{e.name}</a></h3>{bench_table(summary, e.name)}'
+        for e in exercises
+    )
+    return page(
+        "Benchmarks",
+        f"""<nav><a href="index.html">overview</a></nav>
+<h1>Benchmarks</h1>
+<p>{html.escape(environment["date"])}: {html.escape(environment["python"])} on
+{html.escape(environment["cpu"])} ({environment["cpus"]} CPUs); {environment["processes"]}
+processes × {environment["values"]} rounds. {html.escape(versions)}.
+Ratios are paired medians of times (below 1: ours is faster), min–max in brackets.
+Regenerate with <code>nox -s bench -- --record</code>.</p>
+<h2>Goals</h2><table><tr><th>goal</th><th>measured</th><th></th><th>where missed</th></tr>
+{"".join(goals)}</table>
+<h2>Every exercise against the primitive it is built on</h2>
+<img src="ratios.svg" alt="ours ÷ raw for every scenario and target" style="max-width:100%">
+<h2>Scaling</h2>
+<img src="scaling.svg" alt="µs per item and peak memory against N" style="max-width:100%">
+<h2>Per exercise</h2>{sections}""",
     )
 
 
@@ -170,6 +246,12 @@ def exercise_page(exercise: model.Exercise, exercises: list[model.Exercise]) -> 
             columns.append(f'<div class="cell"><h4>{package} · {size}</h4>{body}</div>')
         rows.append(f'<h3 id="{name}">{name}</h3><div class="row code">{"".join(columns)}</div>')
     contract = html.escape(contract_section(exercise.name))
+    summary = bench_summary()
+    bench = (
+        f'<h2>Benchmarks (<a href="benchmarks.html">all</a>)</h2>{bench_table(summary, exercise.name)}'
+        if summary
+        else ""
+    )
     return page(
         f"{exercise.name}: asyncio, trio, anyio",
         f"""<nav><a href="index.html">overview</a> {nav}</nav>
@@ -177,7 +259,7 @@ def exercise_page(exercise: model.Exercise, exercises: list[model.Exercise]) -> 
 <h2>Contract</h2><pre class="contract">{contract}</pre>
 <h2>Suite results</h2><table>{results}</table>
 <h2>Notes: what each framework makes you do</h2><div class="row">{notes}</div>
-<h2>The three versions</h2>{"".join(rows)}""",
+<h2>The three versions</h2>{"".join(rows)}{bench}""",
     )
 
 
@@ -196,6 +278,12 @@ def build(out: Path = OUT, *, with_matrix: bool = True) -> list[Path]:
         path = out / f"{exercise.name}.html"
         path.write_text(exercise_page(exercise, exercises))
         written.append(path)
+    summary = bench_summary()
+    if summary is not None:
+        for chart in ("ratios.svg", "scaling.svg"):
+            shutil.copyfile(BENCH / chart, out / chart)
+        written.append(out / "benchmarks.html")
+        written[-1].write_text(benchmarks_page(summary, exercises))
     return written
 
 

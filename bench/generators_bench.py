@@ -1,0 +1,174 @@
+"""The generator and offload exercises against plain pipelines and the framework's own calls.
+
+generators: ``batched`` and ``merged`` run a background task and a channel
+so that a slow source cannot stall the consumer (and vice versa); the
+``raw`` variant is the plain async-generator pipeline a user would write
+first, with none of that, which is what those guarantees cost.  ``ticker``
+is not measured: it sleeps by design.
+
+offload: ``run_blocking`` against the framework's own ``to_thread``;
+``run_in_process`` against a warm process pool (asyncio's
+``ProcessPoolExecutor``, trio-parallel, anyio's ``to_process``).  On asyncio
+the exercise starts a process per call so that cancellation can kill it,
+which is what that guarantee costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import multiprocessing
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import anyio.to_process
+import anyio.to_thread
+import trio
+import trio_parallel
+
+from ._offloaded import square
+from .common import OURS, RAW, Target, Workload, check, scenario
+
+BATCH = 100
+
+
+async def _numbers(count: int) -> AsyncIterator[int]:
+    for item in range(count):
+        yield item
+
+
+async def _plain_batches(source: AsyncIterator[int], size: int) -> AsyncIterator[list[int]]:
+    batch: list[int] = []
+    async for item in source:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@scenario("generators", f"batched, batches of {BATCH}", unit="item", size=25_000, quick_size=5_000)
+def batched(target: Target, size: int) -> dict[str, Workload]:
+    batch_of = target.module("generators").batched
+    expected = size * (size - 1) // 2
+
+    async def ours() -> None:
+        total = 0
+        async with batch_of(_numbers(size), size=BATCH, max_wait=1.0) as batches:
+            async for batch in batches:
+                total += sum(batch)
+        check(total == expected)
+
+    async def raw() -> None:
+        total = 0
+        async for batch in _plain_batches(_numbers(size), BATCH):
+            total += sum(batch)
+        check(total == expected)
+
+    return {OURS: ours, RAW: raw}
+
+
+@scenario("generators", "merged, two sources", unit="item", size=25_000, quick_size=5_000)
+def merged(target: Target, size: int) -> dict[str, Workload]:
+    merge = target.module("generators").merged
+    half = size // 2
+    expected = 2 * (half * (half - 1) // 2)
+
+    async def ours() -> None:
+        total = 0
+        async with merge(_numbers(half), _numbers(half)) as items:
+            async for item in items:
+                total += item
+        check(total == expected)
+
+    async def raw() -> None:
+        total = 0
+        for source in (_numbers(half), _numbers(half)):  # one after the other: no concurrency
+            async for item in source:
+                total += item
+        check(total == expected)
+
+    return {OURS: ours, RAW: raw}
+
+
+@scenario("generators", f"paginate, pages of {BATCH}", unit="item", size=25_000, quick_size=5_000)
+def paginate(target: Target, size: int) -> dict[str, Workload]:
+    pages_of = target.module("generators").paginate
+    expected = size * (size - 1) // 2
+
+    async def fetch_page(cursor: int | None) -> tuple[list[int], int | None]:
+        start = cursor or 0
+        end = min(start + BATCH, size)
+        return list(range(start, end)), (end if end < size else None)
+
+    async def plain() -> AsyncIterator[int]:
+        cursor: int | None = None
+        while True:
+            items, cursor = await fetch_page(cursor)
+            for item in items:
+                yield item
+            if cursor is None:
+                return
+
+    async def summing(items: AsyncIterator[int]) -> None:
+        total = 0
+        async for item in items:
+            total += item
+        check(total == expected)
+
+    return {OURS: lambda: summing(pages_of(fetch_page)), RAW: lambda: summing(plain())}
+
+
+@scenario(
+    "offload",
+    "run_blocking, a trivial function in a thread",
+    unit="call",
+    size=1_000,
+    quick_size=200,
+)
+def run_blocking(target: Target, size: int) -> dict[str, Workload]:
+    ours_call = target.module("offload").run_blocking
+    raw_call: Any = {
+        "asyncio_impl": asyncio.to_thread,
+        "trio_impl": trio.to_thread.run_sync,
+        "anyio_impl": anyio.to_thread.run_sync,
+    }[target.package]
+    return {OURS: _offloaded(size, ours_call), RAW: _offloaded(size, raw_call)}
+
+
+@functools.cache
+def _process_pool() -> concurrent.futures.ProcessPoolExecutor:
+    return concurrent.futures.ProcessPoolExecutor(
+        2, mp_context=multiprocessing.get_context("spawn")
+    )
+
+
+async def _in_process_pool(fn: Any, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(_process_pool(), fn, *args)
+
+
+@scenario(
+    "offload", "run_in_process, a trivial function", unit="call", size=10, quick_size=3, tiny_size=2
+)
+def run_in_process(target: Target, size: int) -> dict[str, Workload]:
+    ours_call = target.module("offload").run_in_process
+    raw_call: Any = {
+        "asyncio_impl": _in_process_pool,
+        "trio_impl": trio_parallel.run_sync,  # type: ignore[attr-defined]
+        "anyio_impl": anyio.to_process.run_sync,
+    }[target.package]
+    return {OURS: _offloaded(size, ours_call), RAW: _offloaded(size, raw_call)}
+
+
+def _offloaded(size: int, call: Any) -> Workload:
+    async def run() -> None:
+        total = 0
+        for value in range(size):
+            result = await call(square, value)
+            total += result
+        check(total == sum(v * v for v in range(size)))
+
+    return run
