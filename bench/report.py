@@ -432,9 +432,15 @@ def describe(environment: dict[str, Any]) -> str:
     return (
         f"{environment['date']}, {environment['python']} on {environment['cpu']} "
         f"({environment['cpus']} CPUs), {environment['platform']}; {mode}: "
-        f"{environment['processes']} processes × {environment['values']} rounds per variant. "
+        f"{_count(environment['processes'], 'process')} × "
+        f"{_count(environment['values'], 'round')} per variant. "
         f"{versions}."
     )
+
+
+def _count(number: int, noun: str) -> str:
+    plural = noun + ("es" if noun.endswith("s") else "s")
+    return f"{number} {noun if number == 1 else plural}"
 
 
 def goals_table(summary: dict[str, Any]) -> str:

@@ -203,8 +203,8 @@ def benchmarks_page(summary: dict[str, Any], exercises: list[model.Exercise]) ->
         f"""<nav><a href="index.html">overview</a></nav>
 <h1>Benchmarks</h1>
 <p>{html.escape(environment["date"])}: {html.escape(environment["python"])} on
-{html.escape(environment["cpu"])} ({environment["cpus"]} CPUs); {environment["processes"]}
-processes × {environment["values"]} rounds. {html.escape(versions)}.
+{html.escape(environment["cpu"])} ({environment["cpus"]} CPUs); fresh processes:
+{environment["processes"]}, timed rounds in each: {environment["values"]}. {html.escape(versions)}.
 Ratios are paired medians of times (below 1: ours is faster), min–max in brackets.
 Regenerate with <code>nox -s bench -- --record</code>.</p>
 <h2>Goals</h2><table><tr><th>goal</th><th>measured</th><th></th><th>where missed</th></tr>
@@ -213,7 +213,12 @@ Regenerate with <code>nox -s bench -- --record</code>.</p>
 <img src="ratios.svg" alt="ours ÷ raw for every scenario and target" style="max-width:100%">
 <h2>Scaling</h2>
 <img src="scaling.svg" alt="µs per item and peak memory against N" style="max-width:100%">
-<h2>Per exercise</h2>{sections}""",
+<h2>Per exercise</h2>{sections}
+<script>
+window.addEventListener('load', () => {{
+  document.body.dataset.images = JSON.stringify([...document.images].map(i => i.naturalWidth));
+}});
+</script>""",
     )
 
 
@@ -324,6 +329,22 @@ def check(out: Path = OUT) -> None:
             capture_output=True, timeout=120, check=True,
         )  # fmt: skip
     print(f"site check: three columns side by side {boxes}; screenshot {out / 'screenshot.png'}")
+    if (out / "benchmarks.html").exists():
+        _check_charts(browser, flags, out / "benchmarks.html")
+
+
+def _check_charts(browser: str, flags: list[str], page_path: Path) -> None:
+    """The benchmarks page must show its charts: every image loaded with a width."""
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run(
+            [browser, *flags, f"--user-data-dir={profile}", "--dump-dom", page_path.as_uri()],
+            capture_output=True, text=True, timeout=120, check=True,
+        ).stdout  # fmt: skip
+    match = re.search(r'data-images="([^"]+)"', dom)
+    widths = json.loads(html.unescape(match.group(1))) if match else []
+    if len(widths) != 2 or min(widths) == 0:
+        raise SystemExit(f"site check: the benchmark charts did not load: {widths}")
+    print(f"site check: benchmark charts loaded, {widths} px wide")
 
 
 def main(argv: list[str]) -> int:
