@@ -193,7 +193,8 @@ def _scaling_findings(summary: dict[str, Any]) -> Iterator[str]:
         )
 
 
-def page(summary: dict[str, Any], results: Path) -> str:
+def page(summary: dict[str, Any], results: Path, anyio_spawn: str = "") -> str:
+    """The docs page; ``anyio_spawn`` is the ``nox -s bench_anyio`` table, if one was recorded."""
     parts = [
         "# Benchmarks: what the numbers say",
         "",
@@ -229,9 +230,12 @@ def page(summary: dict[str, Any], results: Path) -> str:
         "",
         "## The anyio version you pin",
         "",
-        "anyio 4.14 added `TaskHandle`, and every `start_soon` pays for it. "
-        "`nox -s bench_anyio` installs anyio 4.9 and the current release in turn and measures "
-        "spawning against the bare asyncio `TaskGroup` and trio nursery "
-        "(`bench/anyio_spawn.py`); see that session's output for this machine's numbers.",
+        "anyio 4.14 added `TaskHandle`: every `start_soon` now also builds a cancel scope, an "
+        "event and a wrapper coroutine. `nox -s bench_anyio` installs anyio 4.9, 4.13, 4.14 "
+        "and 4.16 in turn and measures spawning and joining no-op children against the bare "
+        "asyncio `TaskGroup` and trio nursery (`bench/anyio_spawn.py`; `-- --record` keeps "
+        "the result next to the others).",
+        "",
+        anyio_spawn or "(No anyio comparison recorded yet.)",
     ]
     return "\n".join(parts) + "\n"

@@ -548,10 +548,14 @@ def _scaled(point: dict[str, Any] | None) -> str:
 
 def docs_page(out: Path, docs: Path) -> str:
     """docs/benchmarks.md: what the numbers say, written from ``out/summary.json``."""
+    from .anyio_spawn import compare_table, load_records
     from .narrative import page
 
     summary = json.loads((out / "summary.json").read_text())
-    return page(summary, Path(os.path.relpath(out, docs.parent)))
+    spawn = load_records(out / "anyio_spawn.json")
+    return page(
+        summary, Path(os.path.relpath(out, docs.parent)), compare_table(spawn) if spawn else ""
+    )
 
 
 def main(argv: list[str]) -> int:
