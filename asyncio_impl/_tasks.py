@@ -33,6 +33,56 @@ async def call_child(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         raise RuntimeError(f"{fn!r} raised CancelledError without being cancelled") from exc
 
 
+class Spawner:
+    """Spawns a ``TaskGroup``'s children, and nothing more once one has failed.
+
+    A trio nursery's spawning loop stops at the first failure (the parent is
+    cancelled at its next checkpoint, and ``start_soon`` never runs a child at
+    once).  A ``TaskGroup`` hears of a failure from a done callback, one loop
+    step late.  A task created meanwhile is normally cancelled before its
+    first step.  But under the eager task factory (3.12+), ``create_task``
+    runs the child up to its first ``await``: it really starts.  And a child
+    that fails right there shuts the group down, so the loop's next
+    ``create_task`` raises ``RuntimeError`` and leaks its coroutine.  Here each
+    child sets a flag as it fails, and ``spawn`` checks it.
+    """
+
+    def __init__(self, group: asyncio.TaskGroup) -> None:
+        self._group = group
+        self._failed = False
+
+    async def spawn(self, fn: Callable[..., Awaitable[object]], *args: Any) -> asyncio.Task[None]:
+        """Run ``fn(*args)`` in a new child task of the group, and return the task.
+
+        Raises:
+            CancelledError: a child has failed (perhaps this one, eagerly):
+                the group's own cancellation, which ends the spawning loop.
+
+        Awaits (and so can be cancelled) only once a child has failed.
+        """
+        if not self._failed:
+            task = self._group.create_task(self._run(fn, *args))
+            if not self._failed:  # under eager tasks the child has just run
+                return task
+        # The group cancels this task for the failure, at once under eager
+        # tasks, else from a callback due before our next step.  Take that
+        # cancellation here, inside the group: on 3.12 it would otherwise stay
+        # pending and hit the caller's next await (CPython gh-116720).
+        await asyncio.sleep(0)
+        raise asyncio.CancelledError  # not reached; if it were, this leaves the loop too
+
+    async def _run(self, fn: Callable[..., Awaitable[object]], *args: Any) -> None:
+        if self._failed:
+            return  # created before a sibling failed, but not started: never start it
+        try:
+            await fn(*args)
+        except asyncio.CancelledError:
+            raise  # a cancelled child is not a failure (nor is it to the TaskGroup)
+        except BaseException:
+            self._failed = True
+            raise
+
+
 async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> bool:
     """Cancel ``tasks`` and wait until every one is done.
 

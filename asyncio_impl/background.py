@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ._schedule import next_tick
-from ._tasks import call_child
+from ._tasks import Spawner, call_child
 from ._validate import check_callable, check_number
 
 __all__ = ["run_with_heartbeat", "run_after_ready"]
@@ -114,7 +114,8 @@ async def run_after_ready(
             raise RuntimeError("service returned without calling ready()")
 
     async with asyncio.TaskGroup() as group:
-        server: asyncio.Task[Any] = group.create_task(serve())
+        children = Spawner(group)  # takes the cancellation at once if serve() fails eagerly
+        server = await children.spawn(serve)
         # A failure of the service before ready() cancels this wait.
         await ready_event.wait()
         result = await client(ready_value[0])

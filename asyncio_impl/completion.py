@@ -22,7 +22,7 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from typing import TypeVar
 
-from ._tasks import call_child
+from ._tasks import Spawner, call_child
 from ._validate import check_callables
 
 __all__ = ["completed", "as_completed_leaky"]
@@ -66,7 +66,8 @@ async def _completed(
 
     results = _Results(finished, len(fns))
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(run_one(index, fn)) for index, fn in enumerate(fns)]
+        children = Spawner(group)  # stops at the first failure, as a nursery does
+        tasks = [await children.spawn(run_one, index, fn) for index, fn in enumerate(fns)]
         try:
             yield results
         finally:

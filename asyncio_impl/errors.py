@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
-from ._tasks import call_child
+from ._tasks import Spawner, call_child
 from ._validate import check_callables
 
 __all__ = ["run_settled"]
@@ -49,6 +49,7 @@ async def run_settled(fns: Iterable[Callable[[], Awaitable[T]]]) -> list[T | Exc
             outcomes[index] = exc
 
     async with asyncio.TaskGroup() as group:
+        children = Spawner(group)  # stops at the first failure, as a nursery does
         for index, fn in enumerate(fns):
-            group.create_task(settle(index, fn))
+            await children.spawn(settle, index, fn)
     return [outcomes[index] for index in range(len(fns))]

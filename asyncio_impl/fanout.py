@@ -2,7 +2,10 @@
 
 ``run_all`` uses ``asyncio.TaskGroup`` (3.11+), which gives the structured
 guarantees natively: the first failure cancels the siblings, the group waits
-for all of them, and every failure comes out in one ``ExceptionGroup``.
+for all of them, and every failure comes out in one ``ExceptionGroup``.  But
+the loop that spawns the children must stop at a failure by itself: under
+the eager task factory (3.12+) a child can start, or fail, inside
+``create_task`` (``_tasks.Spawner`` says how).
 
 ``run_all_gather`` keeps the same contract on ``asyncio.gather``, which gives
 none of that: on the first failure gather returns at once and leaves the
@@ -24,7 +27,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
-from ._tasks import call_child, cancel_and_wait
+from ._tasks import Spawner, call_child, cancel_and_wait
 from ._validate import check_callables, check_count
 
 __all__ = ["run_all", "run_all_gather"]
@@ -71,10 +74,12 @@ async def run_all(
             slots.release()
 
     async with asyncio.TaskGroup() as group:
+        children = Spawner(group)  # stops at the first failure, as a nursery does
         for index, fn in enumerate(fns):
             if slots is not None:
                 await slots.acquire()
-            group.create_task(run_one(index, fn))
+            # A sibling may have failed as this slot freed: spawn starts nothing then.
+            await children.spawn(run_one, index, fn)
     return [results[index] for index in range(len(fns))]
 
 

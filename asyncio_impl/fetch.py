@@ -48,7 +48,7 @@ from ._http import (
     unrequestable,
 )
 from ._queues import close, drain
-from ._tasks import no_limit_as_none
+from ._tasks import Spawner, no_limit_as_none
 from ._validate import check_count, check_number
 from .rate_limit import RateLimiter
 from .retry import retry
@@ -172,8 +172,9 @@ async def crawl(
                 await close(queue, concurrency)  # no work left: every worker stops
 
     async with make_client(concurrency, request_timeout) as http, asyncio.TaskGroup() as group:
+        children = Spawner(group)  # stops at the first failure, as a nursery does
         for _ in range(concurrency):
-            group.create_task(worker(http))
+            await children.spawn(worker, http)
     return results
 
 

@@ -29,6 +29,7 @@ from typing import Any, TypeVar, cast
 
 from ._iterables import check_async_iterable, closing_iterator
 from ._schedule import next_tick
+from ._tasks import Spawner
 from ._validate import check_callable, check_count, check_number
 
 __all__ = ["ticker", "paginate", "batched", "merged"]
@@ -132,9 +133,10 @@ async def _batched(
     items: asyncio.Queue[Any] = asyncio.Queue(1)  # items, then _END
     batches: asyncio.Queue[Any] = asyncio.Queue(1)  # lists, then _END
     async with asyncio.TaskGroup() as group:
+        children = Spawner(group)  # stops at the first failure, as a nursery does
         tasks = [
-            group.create_task(_read_into(source, items)),
-            group.create_task(_batch(items, batches, size, max_wait)),
+            await children.spawn(_read_into, source, items),
+            await children.spawn(_batch, items, batches, size, max_wait),
         ]
         yield _Drain(batches, readers=1)
         for task in tasks:  # the block was left early: stop reading
@@ -194,7 +196,8 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
 async def _merged(sources: tuple[AsyncIterable[T], ...]) -> AsyncGenerator[AsyncIterator[T], None]:
     arrived: asyncio.Queue[T] = asyncio.Queue(1)
     async with asyncio.TaskGroup() as group:
-        readers = [group.create_task(_read_into(source, arrived)) for source in sources]
+        children = Spawner(group)  # stops at the first failure, as a nursery does
+        readers = [await children.spawn(_read_into, source, arrived) for source in sources]
         yield _Drain(arrived, readers=len(readers))
         for reader in readers:  # the block was left early: stop the readers
             reader.cancel()

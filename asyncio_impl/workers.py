@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from ._iterables import check_items, iterate
 from ._queues import close, drain
-from ._tasks import call_child
+from ._tasks import Spawner, call_child
 from ._validate import check_callable, check_count
 
 __all__ = ["process"]
@@ -83,7 +83,8 @@ async def process(
             results[index] = await call_child(handler, item)
 
     async with asyncio.TaskGroup() as group:
-        group.create_task(produce())
+        children = Spawner(group)  # stops at the first failure, as a nursery does
+        await children.spawn(produce)
         for _ in range(workers):
-            group.create_task(work())
+            await children.spawn(work)
     return results

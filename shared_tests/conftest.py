@@ -5,7 +5,8 @@ runs once per target, with ids like ``[trio_impl-trio]``.  anyio's pytest
 plugin runs it on the target's backend through ``anyio_backend``, which is
 overridden here per test so that every test gets a fresh virtual clock:
 trio's ``MockClock(autojump_threshold=0)`` or an asyncio loop on looptime's
-virtual time.  Tests marked ``real_time`` get the real clock.
+virtual time (with the eager task factory for eager targets).  Tests marked
+``real_time`` get the real clock.
 
 Every async shared test also runs inside two guards: a generous deadline,
 so that a deadlock fails at once under virtual time instead of hanging, and
@@ -29,7 +30,7 @@ from hypothesis import HealthCheck, settings
 
 from .helpers import Impl
 from .targets import DEFAULT_TARGETS, Target
-from .virtual_time import new_virtual_time_loop
+from .virtual_time import eager_tasks, new_virtual_time_loop
 
 # Virtual seconds a test may take before it counts as deadlocked: generous,
 # since under virtual time the guard is the only timer left in a deadlock
@@ -65,9 +66,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--impl",
         action="append",
         default=[],
-        metavar="PACKAGE:BACKEND[:STYLE]",
+        metavar="PACKAGE:BACKEND[:STYLE][:eager]",
         help="run the shared suite against this package on this backend "
-        "(asyncio or trio); repeatable; default: the four built-in pairs",
+        "(asyncio or trio); repeatable; default: the built-in targets",
     )
 
 
@@ -104,7 +105,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def anyio_backend(target: Target, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     """The target's backend, with a fresh virtual clock for every test."""
-    if request.node.get_closest_marker("real_time"):
+    real_time = request.node.get_closest_marker("real_time") is not None
+    if target.eager:
+        loop_factory = asyncio.new_event_loop if real_time else new_virtual_time_loop
+        return "asyncio", {"loop_factory": eager_tasks(loop_factory)}
+    if real_time:
         return target.backend, {}
     if target.backend == "trio":
         return "trio", {"clock": trio.testing.MockClock(autojump_threshold=0)}

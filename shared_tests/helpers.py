@@ -158,6 +158,22 @@ class Probe:
 
         return run
 
+    def fails_at_once(self, name: Any, error: BaseException) -> Callable[..., Awaitable[Any]]:
+        """A child that raises ``error`` before its first ``await``.
+
+        Under asyncio's eager task factory it fails inside ``create_task``,
+        before the line that spawned it returns.  Takes any arguments, so it
+        can stand for a handler too.
+        """
+
+        async def run(*args: Any) -> Any:
+            del args
+            self.started.append(name)
+            self.finished.append(name)
+            raise error
+
+        return run
+
     def assert_all_done(self) -> None:
         assert self.running == 0, f"{self.running} children still running"
         assert sorted(map(str, self.started)) == sorted(map(str, self.finished))

@@ -305,6 +305,28 @@ async def test_service_failure_after_ready_cancels_the_client(impl: Impl) -> Non
     assert service.events[-1] == ("client cancelled", 2)
 
 
+async def test_a_service_failing_at_once_after_ready_is_the_only_error(impl: Impl) -> None:
+    """The service calls ``ready`` and fails before its first ``await``.
+
+    Under asyncio's eager task factory that is inside ``create_task``; on
+    Python 3.12 the group's cancellation of the caller could then stay
+    pending past the call (CPython gh-116720) when the client never awaits.
+    """
+    error = Boom("crashed at once")
+
+    async def service(ready: Callable[[Any], None]) -> None:
+        ready("value")
+        raise error
+
+    async def client(value: Any) -> Any:
+        return value
+
+    with pytest.raises(ExceptionGroup) as caught:
+        await impl.background.run_after_ready(service, client)
+    assert leaves(caught.value) == [error]
+    await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
+
+
 async def test_caller_cancellation_during_startup_cancels_the_service(impl: Impl) -> None:
     service = Service(startup=5)
     async with impl.cancel_after(1) as outcome:

@@ -67,6 +67,27 @@ async def test_a_failure_cancels_the_rest_and_comes_out_of_the_block(impl: Impl)
     probe.assert_all_done()
 
 
+async def test_a_callable_failing_before_its_first_await_is_the_only_error(impl: Impl) -> None:
+    """Under asyncio's eager task factory it fails inside ``create_task``.
+
+    The group holds that one error, not also a ``RuntimeError`` from
+    spawning into a group that is shutting down.
+    """
+    probe = Probe()
+    error = Boom("at once")
+    fns = [probe.child(0, 10), probe.fails_at_once(1, error), probe.child(2, 10)]
+    seen = []
+    with pytest.raises(ExceptionGroup) as caught:
+        async with impl.completion.completed(fns) as results:
+            async for pair in results:
+                seen.append(pair)
+    assert leaves(caught.value) == [error]
+    assert seen == []
+    assert sorted(probe.cancelled) == sorted(set(probe.started) - {1})
+    probe.assert_all_done()
+    await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
+
+
 async def test_an_error_in_the_block_comes_out_in_the_group_and_cancels_the_rest(
     impl: Impl,
 ) -> None:

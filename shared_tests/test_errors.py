@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
 from .helpers import Boom, Fatal, Impl, Probe, leaves, now, stray_cancellation
@@ -51,6 +52,26 @@ async def test_non_exception_failure_cancels_the_rest_and_propagates(impl: Impl)
     assert now() - start == 1
     assert sorted(probe.cancelled) == [1, 2]
     probe.assert_all_done()
+
+
+async def test_non_exception_failure_before_the_first_await_is_the_only_error(impl: Impl) -> None:
+    """Under asyncio's eager task factory the child fails inside ``create_task``.
+
+    The group holds that one failure, not also a ``RuntimeError`` from
+    spawning into a group that is shutting down; a settled ``Exception`` is
+    not in it either.
+    """
+    probe = Probe()
+    fatal = Fatal()
+    fns = [probe.child(0, 10, error=Boom()), probe.fails_at_once(1, fatal), probe.child(2, 10)]
+
+    with pytest.raises(BaseExceptionGroup) as caught:
+        await impl.errors.run_settled(fns)
+
+    assert leaves(caught.value) == [fatal]
+    assert sorted(probe.cancelled) == sorted(set(probe.started) - {1})
+    probe.assert_all_done()
+    await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
 
 
 async def test_caller_cancellation_is_not_captured(impl: Impl) -> None:

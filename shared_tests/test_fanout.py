@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from .helpers import Boom, Fatal, Impl, Probe, leaves, now, stray_cancellation
+from .targets import Target
 
 RunAll = Callable[..., Any]
 
@@ -211,6 +212,58 @@ async def test_no_child_starts_when_a_slot_frees_as_a_sibling_fails(
 
         assert sorted(probe.started) == [0, 1]
         probe.assert_all_done()
+
+
+@pytest.mark.parametrize(
+    ("failing", "count"), [(0, 1), (0, 3), (1, 3)], ids=["only", "first", "middle"]
+)
+async def test_a_child_failing_before_its_first_await_is_the_only_error(
+    run_all: RunAll, failing: int, count: int
+) -> None:
+    """Under asyncio's eager task factory the child fails inside ``create_task``.
+
+    The group then holds that one error, not also a ``RuntimeError`` from
+    spawning into a group that is shutting down.  Which later siblings got
+    to start is not fixed (trio runs every child spawned in one step), but
+    each that did was cancelled.
+    """
+    probe = Probe()
+    error = Boom("at once")
+    fns = [
+        probe.fails_at_once(i, error) if i == failing else probe.child(i, 10) for i in range(count)
+    ]
+
+    with pytest.raises(ExceptionGroup) as caught:
+        await run_all(fns)
+
+    assert leaves(caught.value) == [error]
+    assert sorted(probe.cancelled) == sorted(set(probe.started) - {failing})
+    probe.assert_all_done()
+    await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
+
+
+async def test_no_child_starts_after_one_fails_before_its_first_await(
+    target: Target, run_all: RunAll
+) -> None:
+    """A slot is free for child 2, but child 1 has failed: child 2 never starts.
+
+    On asyncio, whose scheduler is first in, first out.  trio runs the tasks
+    woken in one step in random order, so its parent may spawn child 2
+    before child 1 has run at all; child 2 then starts, and is cancelled.
+    """
+    probe = Probe()
+    error = Boom("at once")
+    fns = [probe.child(0, 10), probe.fails_at_once(1, error), probe.child(2, 10), probe.child(3, 1)]
+
+    with pytest.raises(ExceptionGroup) as caught:
+        await run_all(fns, limit=3)
+
+    assert leaves(caught.value) == [error]
+    if target.backend == "asyncio":
+        assert probe.started == [0, 1]
+    assert sorted(probe.cancelled) == sorted(set(probe.started) - {1})
+    probe.assert_all_done()
+    await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
 
 
 @pytest.mark.parametrize("limit", [0, -1, math.nan, math.inf, -math.inf])

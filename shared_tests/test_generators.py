@@ -235,6 +235,25 @@ async def test_a_source_error_comes_out_and_the_partial_batch_is_dropped(impl: I
     assert seen == [[1, 2, 3]]  # [4] was pending: dropped
 
 
+async def test_a_source_failing_before_its_first_await_comes_out_alone(impl: Impl) -> None:
+    """Under asyncio's eager task factory the reader fails inside ``create_task``.
+
+    Its error comes out alone, not with a ``RuntimeError`` from spawning the
+    batcher into a group that is shutting down.
+    """
+    error = Boom("at once")
+    source = Source([], error=error)
+    seen = []
+    with pytest.raises((Boom, ExceptionGroup)) as caught:
+        async with impl.generators.batched(source.items(), size=3, max_wait=10) as batches:
+            async for batch in batches:
+                seen.append(batch)
+    assert leaves(caught.value) == [error]
+    assert seen == []
+    assert source.closed
+    await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
+
+
 async def test_leaving_batched_early_closes_the_source(impl: Impl) -> None:
     source = Source(every(1, list(range(100))))
     async with impl.generators.batched(source.items(), size=2, max_wait=10) as batches:
@@ -299,6 +318,26 @@ async def test_a_source_error_cancels_the_others_and_comes_out(impl: Impl) -> No
     assert seen == [0, 1, "b1"]
     assert a.closed  # its reader was cancelled and the generator closed
     assert now() - a.origin == 2.5
+
+
+async def test_a_source_failing_before_its_first_await_is_the_only_error(impl: Impl) -> None:
+    """Under asyncio's eager task factory the first reader fails inside ``create_task``.
+
+    The group holds that one error, not also a ``RuntimeError`` from
+    spawning the next reader into a group that is shutting down.
+    """
+    error = Boom("at once")
+    failing = Source([], error=error)
+    other = Source(every(1, list(range(100))))
+    seen = []
+    with pytest.raises(ExceptionGroup) as caught:
+        async with impl.generators.merged(failing.items(), other.items()) as items:
+            async for item in items:
+                seen.append(item)
+    assert leaves(caught.value) == [error]
+    assert seen == []
+    assert other.produced == []
+    await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
 
 
 async def test_leaving_merged_early_closes_every_source(impl: Impl) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -114,6 +115,47 @@ async def test_unmarked_tests_run_on_virtual_time(target: Target, impl: Impl) ->
     start = now()
     await anyio.sleep(3600)  # an hour of virtual time, no real waiting
     assert now() - start == 3600
+
+
+@pytest.mark.parametrize("clock", ["virtual", pytest.param("real", marks=pytest.mark.real_time)])
+async def test_eager_targets_run_a_new_task_inside_create_task(
+    target: Target, impl: Impl, clock: str
+) -> None:
+    del clock
+    if target.backend != "asyncio":
+        pytest.skip("eager task factories are an asyncio thing")
+    started = []
+
+    async def child() -> None:
+        started.append(True)
+
+    task = asyncio.get_running_loop().create_task(child())
+    assert started == ([True] if target.eager else [])
+    await task
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("asyncio_impl:asyncio:eager", "asyncio_impl-asyncio-eager"),
+        ("anyio_impl:asyncio:native:eager", "anyio_impl-asyncio-native-eager"),
+        ("anyio_impl:asyncio", "anyio_impl-asyncio"),
+    ],
+)
+def test_eager_specs_parse_where_python_has_eager_tasks(spec: str, expected: str) -> None:
+    if sys.version_info < (3, 12) and spec.endswith(":eager"):
+        with pytest.raises(ValueError, match=r"3\.12"):
+            Target.parse(spec)
+    else:
+        assert Target.parse(spec).id == expected
+
+
+@pytest.mark.parametrize(
+    "spec", ["trio_impl:trio:eager", "asyncio_impl:eager", "a:asyncio:x:eager"]
+)
+def test_bad_eager_specs_are_rejected(spec: str) -> None:
+    with pytest.raises(ValueError, match="--impl"):
+        Target.parse(spec)
 
 
 def on_virtual_time(backend: str) -> bool:

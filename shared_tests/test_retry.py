@@ -183,7 +183,8 @@ async def test_cancellation_is_never_retried_even_when_retry_on_names_it(impl: I
 async def test_a_cancellation_turned_into_an_error_is_not_retried(
     impl: Impl, request: pytest.FixtureRequest
 ) -> None:
-    if impl.target.id == "anyio_impl-asyncio-native":
+    target = impl.target
+    if (target.package, target.backend, target.style) == ("anyio_impl", "asyncio", "native"):
         request.applymarker(
             pytest.mark.xfail(
                 strict=True,

@@ -18,9 +18,16 @@ from .helpers import Boom, Impl, leaves, now, stray_cancellation
 class Pipeline:
     """An input that counts what was taken, and a handler that counts what was handled."""
 
-    def __init__(self, durations: list[float] | None = None, *, fail_at: int | None = None) -> None:
+    def __init__(
+        self,
+        durations: list[float] | None = None,
+        *,
+        fail_at: int | None = None,
+        input_fails_at: int | None = None,
+    ) -> None:
         self.durations = durations
         self.fail_at = fail_at
+        self.input_fails_at = input_fails_at
         self.taken = 0
         self.handled = 0
         self.outstanding_peak = 0
@@ -30,6 +37,8 @@ class Pipeline:
         self.closed = False
 
     def _take(self, item: int) -> int:
+        if item == self.input_fails_at:
+            raise Boom(f"input at {item}")
         self.taken += 1
         self.outstanding_peak = max(self.outstanding_peak, self.taken - self.handled)
         return item
@@ -154,6 +163,36 @@ async def test_an_input_failure_cancels_the_workers(impl: Impl) -> None:
         await impl.workers.process(broken_input(), pipeline.handler, workers=2)
     assert leaves(caught.value) == [error]
     assert pipeline.cancelled == 2
+
+
+async def test_a_handler_failing_before_its_first_await_is_the_only_error(impl: Impl) -> None:
+    """Under asyncio's eager task factory the first worker fails inside ``create_task``.
+
+    The group holds that one error, not also a ``RuntimeError`` from
+    spawning the next worker into a group that is shutting down.
+    """
+    pipeline = Pipeline(durations=[10], fail_at=0)
+    with pytest.raises(ExceptionGroup) as caught:
+        await impl.workers.process(pipeline.sync_items(10), pipeline.handler, workers=3)
+    assert [str(error) for error in leaves(caught.value)] == ["item 0"]
+    assert pipeline.running == 0
+    assert pipeline.closed
+    await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
+
+
+async def test_an_input_failing_at_its_first_item_is_the_only_error(impl: Impl) -> None:
+    """A plain iterable that raises at once fails the producer before its first ``await``.
+
+    Under asyncio's eager task factory that is inside ``create_task``; no
+    worker starts, and the group holds the input's error alone.
+    """
+    pipeline = Pipeline(input_fails_at=0)
+    with pytest.raises(ExceptionGroup) as caught:
+        await impl.workers.process(pipeline.sync_items(10), pipeline.handler, workers=2)
+    assert [str(error) for error in leaves(caught.value)] == ["input at 0"]
+    assert pipeline.running_peak == 0
+    assert pipeline.closed
+    await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
 
 
 async def test_caller_cancellation_cancels_the_producer_and_every_worker(impl: Impl) -> None:
