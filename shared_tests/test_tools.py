@@ -100,8 +100,11 @@ def test_suite_results_are_read_from_the_junit_report(tmp_path: Path) -> None:
         '<testcase classname="shared_tests.test_demo" name="test_y[trio_impl-trio]">'
         '<failure message="boom"/></testcase>'
         '<testcase classname="shared_tests.test_demo" name="test_x[anyio_impl-asyncio-native]"/>'
+        '<testcase classname="shared_tests.test_demo" name="test_x[asyncio_impl-asyncio-eager]"/>'
         "</testsuite></testsuites>"
     )
     [exercise] = model.load(tmp_path, PACKAGES)
     assert exercise.results["trio_impl-trio"] == {"passed": 1, "failed": 1}
     assert exercise.results["anyio_impl-asyncio-native"] == {"passed": 1}
+    assert exercise.results["asyncio_impl-asyncio-eager"] == {"passed": 1}
+    assert "asyncio_impl-asyncio" not in exercise.results  # the eager run is its own column

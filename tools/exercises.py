@@ -22,6 +22,7 @@ PACKAGES = ("asyncio_impl", "trio_impl", "anyio_impl")
 FRAMEWORKS = ("asyncio", "trio", "anyio", "trio_parallel")
 TARGETS = (
     "asyncio_impl-asyncio",
+    "asyncio_impl-asyncio-eager",  # Python 3.12+ only: empty in a 3.11 report
     "trio_impl-trio",
     "anyio_impl-asyncio",
     "anyio_impl-asyncio-native",
@@ -153,7 +154,7 @@ def _trim(chain: str) -> str:
     return ".".join(keep)
 
 
-_ID = re.compile(r"\[([a-z_]+_impl-(?:asyncio|trio)(?:-native)?)")
+_ID = re.compile(r"\[([a-z_]+_impl-(?:asyncio|trio)(?:-native)?(?:-eager)?)")
 
 
 def suite_results(root: Path = ROOT) -> dict[str, dict[str, Counter[str]]]:
