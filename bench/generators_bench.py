@@ -19,7 +19,7 @@ import asyncio
 import concurrent.futures
 import functools
 import multiprocessing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -29,13 +29,18 @@ import trio
 import trio_parallel
 
 from ._offloaded import square
-from .common import OURS, RAW, Target, Workload, check, scenario
+from .common import OURS, RAW, Target, Workload, check, checkpoint_for, scenario
 
 BATCH = 100
 
 
-async def _numbers(count: int) -> AsyncIterator[int]:
+async def _numbers(
+    count: int, pause: Callable[[], Awaitable[None]] | None = None
+) -> AsyncIterator[int]:
+    """0..count-1; ``pause`` is awaited before each item, as a source doing I/O would."""
     for item in range(count):
+        if pause is not None:
+            await pause()
         yield item
 
 
@@ -50,25 +55,40 @@ async def _plain_batches(source: AsyncIterator[int], size: int) -> AsyncIterator
         yield batch
 
 
-@scenario("generators", f"batched, batches of {BATCH}", unit="item", size=25_000, quick_size=5_000)
-def batched(target: Target, size: int) -> dict[str, Workload]:
+def _batched_variants(target: Target, size: int, pause: Any) -> dict[str, Workload]:
     batch_of = target.module("generators").batched
     expected = size * (size - 1) // 2
 
     async def ours() -> None:
         total = 0
-        async with batch_of(_numbers(size), size=BATCH, max_wait=1.0) as batches:
+        async with batch_of(_numbers(size, pause), size=BATCH, max_wait=1.0) as batches:
             async for batch in batches:
                 total += sum(batch)
         check(total == expected)
 
     async def raw() -> None:
         total = 0
-        async for batch in _plain_batches(_numbers(size), BATCH):
+        async for batch in _plain_batches(_numbers(size, pause), BATCH):
             total += sum(batch)
         check(total == expected)
 
     return {OURS: ours, RAW: raw}
+
+
+@scenario("generators", f"batched, batches of {BATCH}", unit="item", size=25_000, quick_size=5_000)
+def batched(target: Target, size: int) -> dict[str, Workload]:
+    return _batched_variants(target, size, None)
+
+
+@scenario(
+    "generators",
+    f"batched, batches of {BATCH}, source checkpoints per item",
+    unit="item",
+    size=10_000,
+    quick_size=2_000,
+)
+def batched_io(target: Target, size: int) -> dict[str, Workload]:
+    return _batched_variants(target, size, checkpoint_for(target.package))
 
 
 @scenario("generators", "merged, two sources", unit="item", size=25_000, quick_size=5_000)
