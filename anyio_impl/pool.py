@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Generic, TypeVar
 
@@ -40,6 +40,8 @@ R = TypeVar("R")
 
 class _Waiter(Generic[R]):
     """One acquirer in line, and what it was handed when woken."""
+
+    __slots__ = ("closed", "may_create", "resource", "woken")
 
     def __init__(self) -> None:
         self.woken = anyio.Event()
@@ -118,7 +120,7 @@ class Pool(Generic[R]):
         the resource (``close`` is awaited, shielded) and frees its slot; a
         clean exit gives it to the next waiter or back to idle.
         """
-        return self._lease()
+        return _Lease(self)
 
     async def aclose(self) -> None:
         """Close the pool; return when every resource is closed.
@@ -175,42 +177,46 @@ class Pool(Generic[R]):
 
     # ------------------------------------------------------------ lending
 
-    @contextlib.asynccontextmanager
-    async def _lease(self) -> AsyncGenerator[R, None]:
-        resource = await self._checkout()
-        try:
-            yield resource
-        except BaseException as exc:
-            self._in_use -= 1
-            await self._dispose(resource, beside=exc)
-            raise
-        self._in_use -= 1
-        if self._closed:
-            await self._dispose(resource)
-        else:
-            self._give(resource)
-
     async def _checkout(self) -> R:
-        # As anyio's own locks do: a checkpoint even when nothing blocks,
-        # split around a resource that is free right now.
-        await anyio.lowlevel.checkpoint_if_cancelled()
-        if self._closed:
-            raise RuntimeError("the pool is closed")
-        if self._idle and not self._line:  # free right now: served even with timeout 0
+        # As anyio's own locks do: every acquire is a checkpoint, even when
+        # nothing blocks.  A resource free right now is taken between the two
+        # halves of one (the first returns at once or raises, so what was
+        # checked still holds).
+        if self._idle and not self._line and not self._closed:  # free now: even with timeout 0
+            await anyio.lowlevel.checkpoint_if_cancelled()
             self._in_use += 1
             resource = self._idle.pop()
-            await anyio.lowlevel.cancel_shielded_checkpoint()
+            try:
+                await anyio.lowlevel.cancel_shielded_checkpoint()
+            except BaseException as exc:  # a raw Task.cancel() on asyncio: no scope stops it
+                await self._hand_back(resource, exc)
+                raise
             return resource
+        # Waiting in line is a checkpoint of its own; a factory call need not be.
+        if self._closed or not self._must_wait():
+            await anyio.lowlevel.checkpoint_if_cancelled()
+        if self._closed:
+            raise RuntimeError("the pool is closed")
         if self._acquire_timeout is None:
             return await self._wait_for_turn()
         with anyio.fail_after(self._acquire_timeout):
             return await self._wait_for_turn()
 
+    async def _checkin(self, resource: R, exc: BaseException | None) -> None:
+        """The end of a lease: a clean exit hands the resource on, an exception discards it."""
+        self._in_use -= 1
+        if exc is not None:
+            await self._dispose(resource, beside=exc)
+        elif self._closed:
+            await self._dispose(resource)
+        else:
+            self._give(resource)
+
     async def _wait_for_turn(self) -> R:
-        if not self._line and self._occupied() < self._max_size:
+        if not self._must_wait():
             self._creating += 1
             return await self._create()
-        waiter = _Waiter[R]()
+        waiter: _Waiter[R] = _Waiter()  # not _Waiter[R](): typing's alias call is slow
         self._line.append(waiter)
         try:
             await waiter.woken.wait()
@@ -253,6 +259,10 @@ class Pool(Generic[R]):
     def _occupied(self) -> int:
         return self.size + self._creating
 
+    def _must_wait(self) -> bool:
+        """Whether an acquirer waits in line: others are first, or none is idle and no slot free."""
+        return bool(self._line) or (not self._idle and self._occupied() >= self._max_size)
+
     def _give(self, resource: R) -> None:
         """A released resource goes to the first waiter, else on top of idle."""
         if self._line:
@@ -275,14 +285,18 @@ class Pool(Generic[R]):
     async def _pass_on(self, waiter: _Waiter[R], exc: BaseException) -> None:
         """A waiter cancelled just as it was served hands on what it got."""
         if waiter.resource:
-            self._in_use -= 1
-            if self._closed:
-                await self._dispose(waiter.resource[0], beside=exc)
-            else:
-                self._give(waiter.resource[0])
+            await self._hand_back(waiter.resource[0], exc)
         elif waiter.may_create:
             self._creating -= 1
             self._slot_freed()
+
+    async def _hand_back(self, resource: R, exc: BaseException) -> None:
+        """An acquire cancelled before its body ran returns what it took, unused."""
+        self._in_use -= 1
+        if self._closed:
+            await self._dispose(resource, beside=exc)
+        else:
+            self._give(resource)
 
     async def _dispose(self, resource: R, beside: BaseException | None = None) -> None:
         """Close one resource, shielded from cancellation, then free its slot.
@@ -309,3 +323,36 @@ class Pool(Generic[R]):
     def _check_all_closed(self) -> None:
         if self._all_closed is not None and not (self.size + self._creating):
             self._all_closed.set()
+
+
+class _Lease(Generic[R]):
+    """What ``Pool.acquire`` returns: one resource lent for one ``async with`` block.
+
+    A class rather than ``@contextlib.asynccontextmanager``: creating and
+    stepping an async generator per acquire cost about 1.4 µs, twice a whole
+    ``asyncio.Semaphore`` acquire and release.  It is the pool's own helper
+    and calls the pool's private methods: given two bound methods instead,
+    an uncontended asyncio acquire and release took about 15% longer.
+    """
+
+    __slots__ = ("_entered", "_pool", "_resource")
+
+    def __init__(self, pool: Pool[R]) -> None:
+        self._pool = pool
+        self._entered = False
+
+    async def __aenter__(self) -> R:
+        # Entered twice, it would lend two resources and take back one.
+        if self._entered:
+            raise RuntimeError("this acquire() was entered already: call pool.acquire() again")
+        self._entered = True
+        self._resource = await self._pool._checkout()  # pyright: ignore[reportPrivateUsage]
+        return self._resource
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._pool._checkin(self._resource, exc)  # pyright: ignore[reportPrivateUsage]

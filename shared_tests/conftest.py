@@ -85,6 +85,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     targets = metafunc.config.stash[TARGETS]
+    only = metafunc.definition.get_closest_marker("backends")
+    if only is not None:  # not applicable elsewhere: not collected, rather than skipped
+        targets = [target for target in targets if target.backend in only.args]
     if "package" in metafunc.fixturenames:
         packages = list(dict.fromkeys(target.package for target in targets))
         metafunc.parametrize("package", packages, ids=packages)

@@ -117,13 +117,12 @@ async def test_unmarked_tests_run_on_virtual_time(target: Target, impl: Impl) ->
     assert now() - start == 3600
 
 
+@pytest.mark.backends("asyncio")  # eager task factories are an asyncio thing
 @pytest.mark.parametrize("clock", ["virtual", pytest.param("real", marks=pytest.mark.real_time)])
 async def test_eager_targets_run_a_new_task_inside_create_task(
     target: Target, impl: Impl, clock: str
 ) -> None:
     del clock
-    if target.backend != "asyncio":
-        pytest.skip("eager task factories are an asyncio thing")
     started = []
 
     async def child() -> None:

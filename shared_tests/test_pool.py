@@ -7,6 +7,8 @@ from typing import Any
 
 import anyio
 import pytest
+import trio
+import trio.testing
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -309,6 +311,70 @@ async def test_a_waiter_cancelled_right_after_being_served_hands_it_on_unused(
     assert served == ["holder", "next"]
     assert factory.calls == 1  # handed on, not closed and made again
     assert factory.closed == []
+    await pool.aclose()
+
+
+async def test_an_acquire_cancelled_as_it_takes_an_idle_resource_leaks_nothing(
+    impl: Impl,
+) -> None:
+    """The cancellation is pending as the acquire starts.
+
+    trio and anyio scopes stop the acquire before it takes anything; a raw
+    ``Task.cancel()`` (anyio code called from asyncio code) lands in the
+    yield after an idle resource was taken, which must hand it back.
+    """
+    factory = Factory()
+    pool = factory.pool(impl, 1)
+    await hold(pool, 0)  # one idle resource
+    async with impl.cancel_after(math.inf) as outcome:
+        outcome.cancel()
+        await hold(pool, 1)
+    assert outcome.cancelled_caught
+    assert pool.in_use == 0
+    factory.assert_no_leak(pool)
+    await hold(pool, 0)  # the only slot is free again
+    await pool.aclose()
+
+
+async def test_an_acquire_cancelled_before_it_would_wait_takes_nothing(impl: Impl) -> None:
+    factory = Factory()
+    pool = factory.pool(impl, 1)
+    served: list[Any] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(hold, pool, 1)  # the only resource, until 1
+        await anyio.sleep(0.1)
+        async with impl.cancel_after(math.inf) as outcome:
+            outcome.cancel()
+            await hold(pool, 0, served)
+        assert outcome.cancelled_caught
+    assert served == []
+    assert (pool.idle, pool.in_use) == (1, 0)
+    factory.assert_no_leak(pool)
+    await pool.aclose()
+
+
+@pytest.mark.backends("trio")
+async def test_on_trio_acquiring_an_idle_resource_is_a_checkpoint(impl: Impl) -> None:
+    """trio's convention, which its own locks follow; ``asyncio.Semaphore`` does not yield."""
+    factory = Factory()
+    pool = factory.pool(impl, 1)
+    await hold(pool, 0)  # one idle resource
+    with trio.testing.assert_checkpoints():  # a cancel point and a schedule point
+        async with pool.acquire():
+            pass
+    await pool.aclose()
+
+
+async def test_an_acquire_entered_twice_is_refused(impl: Impl) -> None:
+    factory = Factory()
+    pool = factory.pool(impl, 2)
+    lease = pool.acquire()
+    async with lease:
+        with pytest.raises(RuntimeError):
+            async with lease:
+                pass
+    assert (pool.idle, pool.in_use) == (1, 0)
+    factory.assert_no_leak(pool)
     await pool.aclose()
 
 
