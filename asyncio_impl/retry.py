@@ -29,7 +29,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
-from ._retry_options import NEVER_RETRIED, RetryOptions
+from ._retry_options import NEVER_RETRIED, RetryOptions, check_options
 
 __all__ = ["retry", "retrying"]
 
@@ -74,7 +74,7 @@ async def retry(
     Cancellation during an attempt or a backoff sleep propagates at once and
     is never retried.
     """
-    options = RetryOptions.check(
+    options = check_options(
         fn, attempts, base_delay, max_delay, multiplier, jitter, retry_on, deadline, on_retry, rng
     )
     return await _retry(fn, options)
@@ -89,7 +89,7 @@ def retrying(
     decorated function is retried as ``retry`` would; cancellation is never
     retried.
     """
-    checked = RetryOptions.check(lambda: None, **options)
+    checked = check_options(lambda: None, **options)
 
     def decorate(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         @functools.wraps(fn)
@@ -103,10 +103,15 @@ def retrying(
 
 async def _retry(fn: Callable[[], Awaitable[T]], options: RetryOptions) -> T:
     loop = asyncio.get_running_loop()
-    start = loop.time()
-    task = asyncio.current_task()
+    # The clock matters only for a deadline, which counts from here, before the
+    # first attempt: without one it is not read at all, a read being a large
+    # share of what retry costs when the first attempt succeeds.
+    start = loop.time() if options.deadline is not None else 0.0
+    task = asyncio.current_task(loop)  # given the loop: on 3.11 each lookup is a getpid()
     cancelling = task.cancelling() if task is not None else 0
-    for attempt in range(1, options.attempts + 1):
+    attempt = 0
+    while True:  # give_up() ends it; a range() would cost more when the first attempt succeeds
+        attempt += 1
         try:
             return await fn()
         except options.retry_on as exc:
@@ -126,4 +131,3 @@ async def _retry(fn: Callable[[], Awaitable[T]], options: RetryOptions) -> T:
         if late := options.past_deadline(attempt, loop.time() - start):
             last.add_note(late)  # the clock woke us late: no attempt starts past the deadline
             raise last
-    raise AssertionError("unreachable: the last attempt returns or raises")

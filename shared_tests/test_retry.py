@@ -265,6 +265,20 @@ async def test_bad_options_are_rejected_before_the_first_attempt(
         impl.retry.retrying(**options)
 
 
+@pytest.mark.parametrize(
+    ("name", "good", "bad"), [("attempts", 3, 3.0), ("jitter", True, 1), ("base_delay", 1, True)]
+)
+async def test_a_bad_option_equal_to_one_already_checked_is_still_rejected(
+    impl: Impl, name: str, good: object, bad: object
+) -> None:
+    """Checked options are cached, and ``3.0 == 3``: the cache must not let the wrong type by."""
+    assert await impl.retry.retry(Flaky(failures=0), **{name: good}) == "ok"
+    flaky = Flaky(failures=0)
+    with pytest.raises(TypeError, match=name):
+        await impl.retry.retry(flaky, **{name: bad})
+    assert flaky.calls == []
+
+
 async def test_infinite_delays_and_deadline_mean_no_limit(impl: Impl) -> None:
     flaky = Flaky(failures=2)
     result = await impl.retry.retry(

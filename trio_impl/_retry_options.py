@@ -28,45 +28,6 @@ class RetryOptions:
     on_retry: Callable[[int, BaseException, float], object] | None
     rng: Any
 
-    @classmethod
-    def check(
-        cls,
-        fn: object,
-        attempts: object = 3,
-        base_delay: object = 0.1,
-        max_delay: object = 10.0,
-        multiplier: object = 2.0,
-        jitter: object = True,
-        retry_on: object = Exception,
-        deadline: object = None,
-        on_retry: Any = None,
-        rng: object = None,
-    ) -> RetryOptions:
-        """Validate every option (rule 3) before the first attempt.
-
-        Typed ``object``: callers may pass anything at run time.  Checked
-        options are remembered, so a call with options seen before costs a
-        dictionary lookup, not the checks (retry wraps calls that usually
-        succeed at once: its overhead is what users pay every time).
-        """
-        check_callable("fn", fn)
-        key = (
-            attempts,
-            base_delay,
-            max_delay,
-            multiplier,
-            jitter,
-            retry_on,
-            deadline,
-            on_retry,
-            rng,
-        )
-        try:
-            hash(key)
-        except TypeError:
-            return _check(*key)  # unhashable options: check them, without remembering
-        return _checked(*key)
-
     def delay(self, attempt: int) -> float:
         """The sleep after failed attempt number ``attempt`` (1-based)."""
         try:
@@ -96,6 +57,78 @@ class RetryOptions:
                 f"the {self.deadline:g} s deadline"
             )
         return None
+
+
+def check_options(
+    fn: object,
+    attempts: object = 3,
+    base_delay: object = 0.1,
+    max_delay: object = 10.0,
+    multiplier: object = 2.0,
+    jitter: object = True,
+    retry_on: object = Exception,
+    deadline: object = None,
+    on_retry: Any = None,
+    rng: object = None,
+) -> RetryOptions:
+    """Validate every option (rule 3) before the first attempt.
+
+    Typed ``object``: callers may pass anything at run time.  retry wraps
+    calls that usually succeed at once, so this is paid on every call, and
+    options seen before are not checked again.  The last ones are known by
+    identity: most callers pass the very same objects each time (defaults,
+    literals, constants), and nine ``is`` tests cost less than hashing nine
+    values (and, unlike ``==``, never take 1 for True).  Older ones are
+    found in a cache keyed by value and type.  A function, not a method of
+    RetryOptions: looking a method up on the class would cost every call too.
+    """
+    global _last
+    if not callable(fn):  # tested here first: calling check_callable costs more
+        check_callable("fn", fn)
+    seen, options = _last
+    (  # unpacked: cheaper than indexing nine times
+        last_attempts,
+        last_base_delay,
+        last_max_delay,
+        last_multiplier,
+        last_jitter,
+        last_retry_on,
+        last_deadline,
+        last_on_retry,
+        last_rng,
+    ) = seen
+    if (
+        attempts is last_attempts
+        and base_delay is last_base_delay
+        and max_delay is last_max_delay
+        and multiplier is last_multiplier
+        and jitter is last_jitter
+        and retry_on is last_retry_on
+        and deadline is last_deadline
+        and on_retry is last_on_retry
+        and rng is last_rng
+    ):
+        return options
+    given = (
+        attempts,
+        base_delay,
+        max_delay,
+        multiplier,
+        jitter,
+        retry_on,
+        deadline,
+        on_retry,
+        rng,
+    )
+    try:
+        found: RetryOptions | None = _checked(*given)
+    except TypeError:
+        # An unhashable option, which the cache cannot hold, or a bad one:
+        # checked again below, outside this handler, so its error comes alone.
+        found = None
+    options = _check(*given) if found is None else found
+    _last = (given, options)
+    return options
 
 
 def _exception_classes(retry_on: object) -> tuple[type[BaseException], ...]:
@@ -144,5 +177,12 @@ def _check(
     )
 
 
-# Only successful checks are cached (an error is raised, not stored).
-_checked = functools.lru_cache(maxsize=256)(_check)
+# Only successful checks are cached (an error is raised, not stored).  typed:
+# an equal option of another type must be checked anew, or jitter=1 and
+# attempts=3.0 would pass once jitter=True and attempts=3 had been seen.
+_checked = functools.lru_cache(maxsize=256, typed=True)(_check)
+
+# The options checked last, with the very objects given for them (the defaults
+# until the first check).  One tuple, replaced whole, so threads need no lock.
+_DEFAULTS = (3, 0.1, 10.0, 2.0, True, Exception, None, None, None)
+_last: tuple[tuple[object, ...], RetryOptions] = (_DEFAULTS, _check(*_DEFAULTS))

@@ -28,7 +28,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import trio
 
-from ._retry_options import NEVER_RETRIED, RetryOptions
+from ._retry_options import NEVER_RETRIED, RetryOptions, check_options
 
 __all__ = ["retry", "retrying"]
 
@@ -73,7 +73,7 @@ async def retry(
     Cancellation during an attempt or a backoff sleep propagates at once and
     is never retried.
     """
-    options = RetryOptions.check(
+    options = check_options(
         fn, attempts, base_delay, max_delay, multiplier, jitter, retry_on, deadline, on_retry, rng
     )
     return await _retry(fn, options)
@@ -88,7 +88,7 @@ def retrying(
     decorated function is retried as ``retry`` would; cancellation is never
     retried.
     """
-    checked = RetryOptions.check(lambda: None, **options)
+    checked = check_options(lambda: None, **options)
 
     def decorate(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         @functools.wraps(fn)
@@ -101,8 +101,13 @@ def retrying(
 
 
 async def _retry(fn: Callable[[], Awaitable[T]], options: RetryOptions) -> T:
-    start = trio.current_time()
-    for attempt in range(1, options.attempts + 1):
+    # The clock matters only for a deadline, which counts from here, before the
+    # first attempt: without one it is not read at all, a read being a large
+    # share of what retry costs when the first attempt succeeds.
+    start = trio.current_time() if options.deadline is not None else 0.0
+    attempt = 0
+    while True:  # give_up() ends it; a range() would cost more when the first attempt succeeds
+        attempt += 1
         try:
             return await fn()
         except options.retry_on as exc:
@@ -119,4 +124,3 @@ async def _retry(fn: Callable[[], Awaitable[T]], options: RetryOptions) -> T:
         if late := options.past_deadline(attempt, trio.current_time() - start):
             last.add_note(late)  # the clock woke us late: no attempt starts past the deadline
             raise last
-    raise AssertionError("unreachable: the last attempt returns or raises")
