@@ -1,4 +1,10 @@
-"""Closing an ``asyncio.Queue``: ``Queue.shutdown()`` on 3.13+, a sentinel per consumer before."""
+"""Closing an ``asyncio.Queue``: ``Queue.shutdown()`` on 3.13+, a sentinel per consumer before.
+
+A consumer reads with ``get()`` until it raises ``QueueShutDown`` (3.13+) or
+returns ``CLOSED`` (before).  ``drain`` does that for an ``async for``.  A
+per-item loop whose body is cheap (``workers``) checks both inline instead:
+an async generator step (~0.2 µs) costs over half as much again as ``get()``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,15 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_CLOSED: Any = object()
+CLOSED: Any = object()
+"""What ``get()`` returns once per consumer after ``close()``, before 3.13."""
+
+if sys.version_info >= (3, 13):
+    QueueShutDown = asyncio.QueueShutDown
+else:
+
+    class QueueShutDown(Exception):
+        """Stands in for 3.13's ``asyncio.QueueShutDown``; nothing raises it."""
 
 
 async def close(queue: asyncio.Queue[Any], consumers: int) -> None:
@@ -21,7 +35,7 @@ async def close(queue: asyncio.Queue[Any], consumers: int) -> None:
         queue.shutdown()  # get() drains what is left, then raises QueueShutDown
     else:
         for _ in range(consumers):
-            await queue.put(_CLOSED)
+            await queue.put(CLOSED)
 
 
 async def drain(queue: asyncio.Queue[T]) -> AsyncGenerator[T, None]:
@@ -31,13 +45,10 @@ async def drain(queue: asyncio.Queue[T]) -> AsyncGenerator[T, None]:
     consumer that stops early leaves nothing behind.
     """
     while True:
-        if sys.version_info >= (3, 13):
-            try:
-                item = await queue.get()
-            except asyncio.QueueShutDown:
-                return
-        else:
+        try:
             item = await queue.get()
-            if item is _CLOSED:
-                return
+        except QueueShutDown:  # 3.13+
+            return
+        if item is CLOSED:  # before 3.13
+            return
         yield item

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -15,22 +15,36 @@ def no_limit_as_none(seconds: float) -> float | None:
     return None if math.isinf(seconds) else seconds
 
 
-async def call_child(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
-    """Await ``fn(*args)`` in a child task; a cancellation nobody asked for is a failure.
+def being_cancelled() -> bool:
+    """Whether the current task has been asked to cancel (3.11+'s ``cancelling()``).
 
     Any asyncio code can raise ``CancelledError`` without its task being
     cancelled (awaiting a future that someone else cancelled does).  A
     ``TaskGroup`` then counts the child as cancelled rather than failed: its
-    siblings run on and its result silently goes missing.  ``cancelling()``
-    (3.11+) tells the two apart.
+    siblings run on and its result silently goes missing.  This tells the
+    two apart; ``stray_cancellation`` is the failure to raise instead.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def stray_cancellation(fn: object) -> RuntimeError:
+    """The failure that replaces a ``CancelledError`` ``fn`` raised uncancelled."""
+    return RuntimeError(f"{fn!r} raised CancelledError without being cancelled")
+
+
+async def call_child(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Await ``fn(*args)`` in a child task; a cancellation nobody asked for is a failure.
+
+    See ``being_cancelled``.  Per-item loops (``workers``) and
+    ``Spawner.spawn_call`` do the same inline, to save a coroutine per call.
     """
     try:
         return await fn(*args)
     except asyncio.CancelledError as exc:
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
+        if being_cancelled():
             raise
-        raise RuntimeError(f"{fn!r} raised CancelledError without being cancelled") from exc
+        raise stray_cancellation(fn) from exc
 
 
 class Spawner:
@@ -45,14 +59,32 @@ class Spawner:
     that fails right there shuts the group down, so the loop's next
     ``create_task`` raises ``RuntimeError`` and leaks its coroutine.  Here each
     child sets a flag as it fails, and ``spawn`` checks it.
+
+    That flag needs a wrapper coroutine around every child, and a coroutine
+    per child is most of what a ``TaskGroup`` child costs beyond its task.
+    So the one wrapper, ``_run``, also does what ``run_all`` would otherwise
+    add two more for: ``call_child``'s check and keeping the result
+    (``spawn_call``).
+
+    Args:
+        group: the ``TaskGroup`` the children belong to.
+        on_success: called each time a child returns (not when it fails or
+            is cancelled), from inside that child.
     """
 
-    def __init__(self, group: asyncio.TaskGroup) -> None:
+    def __init__(
+        self, group: asyncio.TaskGroup, *, on_success: Callable[[], object] | None = None
+    ) -> None:
         self._group = group
+        self._on_success = on_success
         self._failed = False
 
     async def spawn(self, fn: Callable[..., Awaitable[object]], *args: Any) -> asyncio.Task[None]:
         """Run ``fn(*args)`` in a new child task of the group, and return the task.
+
+        ``fn`` is the caller's own coroutine function: a ``CancelledError``
+        out of it is taken as a cancellation (guard user code inside it with
+        ``call_child``).
 
         Raises:
             CancelledError: a child has failed (perhaps this one, eagerly):
@@ -61,26 +93,57 @@ class Spawner:
         Awaits (and so can be cancelled) only once a child has failed.
         """
         if not self._failed:
-            task = self._group.create_task(self._run(fn, *args))
+            task = self._group.create_task(self._run(fn, args, None, 0))
             if not self._failed:  # under eager tasks the child has just run
                 return task
+        raise await self._group_cancellation()
+
+    async def spawn_call(
+        self, fn: Callable[[], Awaitable[object]], results: MutableMapping[int, Any], key: int
+    ) -> None:
+        """Run ``fn()`` in a new child task of the group; its result goes to ``results[key]``.
+
+        ``fn`` is the user's callable: as with ``call_child``, a
+        ``CancelledError`` it raises without its task being cancelled is a
+        failure (a ``RuntimeError``).  Otherwise as ``spawn``.
+        """
+        if not self._failed:
+            self._group.create_task(self._run(fn, (), results, key))
+            if not self._failed:  # under eager tasks the child has just run
+                return
+        raise await self._group_cancellation()
+
+    async def _group_cancellation(self) -> asyncio.CancelledError:
         # The group cancels this task for the failure, at once under eager
         # tasks, else from a callback due before our next step.  Take that
         # cancellation here, inside the group: on 3.12 it would otherwise stay
         # pending and hit the caller's next await (CPython gh-116720).
         await asyncio.sleep(0)
-        raise asyncio.CancelledError  # not reached; if it were, this leaves the loop too
+        return asyncio.CancelledError()  # not reached; if it were, this leaves the loop too
 
-    async def _run(self, fn: Callable[..., Awaitable[object]], *args: Any) -> None:
+    async def _run(
+        self,
+        fn: Callable[..., Awaitable[object]],
+        args: tuple[Any, ...],
+        results: MutableMapping[int, Any] | None,  # None: from spawn(), else spawn_call()
+        key: int,
+    ) -> None:
         if self._failed:
             return  # created before a sibling failed, but not started: never start it
         try:
-            await fn(*args)
-        except asyncio.CancelledError:
-            raise  # a cancelled child is not a failure (nor is it to the TaskGroup)
+            result = await fn(*args)
+        except asyncio.CancelledError as exc:
+            if results is None or being_cancelled():
+                raise  # a cancelled child is not a failure (nor is it to the TaskGroup)
+            self._failed = True
+            raise stray_cancellation(fn) from exc
         except BaseException:
             self._failed = True
             raise
+        if results is not None:
+            results[key] = result
+        if self._on_success is not None:
+            self._on_success()
 
 
 async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> bool:

@@ -66,20 +66,17 @@ async def run_all(
     # order and no more than ``limit`` tasks ever exist.
     slots = asyncio.Semaphore(limit) if limit is not None else None
 
-    async def run_one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
-        results[index] = await call_child(fn)
-        # Only a success frees its slot: after a failure no new child may
-        # start before the cancellation reaches the parent.
-        if slots is not None:
-            slots.release()
-
     async with asyncio.TaskGroup() as group:
-        children = Spawner(group)  # stops at the first failure, as a nursery does
+        # Stops at the first failure, as a nursery does.  Only a success frees
+        # its slot: after a failure no new child may start before the
+        # cancellation reaches the parent.
+        children = Spawner(group, on_success=slots.release if slots is not None else None)
         for index, fn in enumerate(fns):
             if slots is not None:
                 await slots.acquire()
             # A sibling may have failed as this slot freed: spawn starts nothing then.
-            await children.spawn(run_one, index, fn)
+            # The child stores fn's result in results[index].
+            await children.spawn_call(fn, results, index)
     return [results[index] for index in range(len(fns))]
 
 

@@ -18,13 +18,12 @@ of the iterator at once, however long the input.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from ._iterables import check_items, iterate
-from ._queues import close, drain
-from ._tasks import Spawner, call_child
+from ._iterables import check_items, closing_iterator
+from ._queues import CLOSED, QueueShutDown, close
+from ._tasks import Spawner, being_cancelled, stray_cancellation
 from ._validate import check_callable, check_count
 
 __all__ = ["process"]
@@ -69,18 +68,46 @@ async def process(
     results: list[Any] = []
     queue: asyncio.Queue[tuple[int, Item]] = asyncio.Queue(queue_size)
 
+    # Both loops below run once per item and do little else, so they are
+    # written out: no async generator (``iterate``, ``drain``) nor
+    # ``call_child`` coroutine per item.  Each cost 0.1-0.3 µs per item, half
+    # a queue operation; together a quarter of the throughput.
+
     async def produce() -> None:
-        # aclosing: when the producer is cancelled, the input is closed now,
-        # not later by the garbage collector in some other task.
-        async with contextlib.aclosing(iterate(items)) as stream:
-            async for item in stream:
-                results.append(None)
-                await queue.put((len(results) - 1, item))
+        if isinstance(items, AsyncIterable):
+            # Closed on the way out: when the producer is cancelled, the input
+            # is closed now, not later by the garbage collector in some other task.
+            async with closing_iterator(items) as stream:
+                async for item in stream:
+                    results.append(None)
+                    await queue.put((len(results) - 1, item))
+        else:
+            iterator = iter(items)
+            try:
+                for item in iterator:
+                    results.append(None)
+                    await queue.put((len(results) - 1, item))
+            finally:
+                close_input = getattr(iterator, "close", None)  # a generator: run its finally
+                if close_input is not None:
+                    close_input()
         await close(queue, workers)
 
     async def work() -> None:
-        async for index, item in drain(queue):
-            results[index] = await call_child(handler, item)
+        while True:
+            try:
+                pair = await queue.get()
+            except QueueShutDown:  # closed and empty (3.13+)
+                return
+            if pair is CLOSED:  # before 3.13
+                return
+            index, item = pair
+            try:
+                results[index] = await handler(item)
+            except asyncio.CancelledError as exc:  # as call_child
+                if being_cancelled():
+                    raise
+                raise stray_cancellation(handler) from exc
 
     async with asyncio.TaskGroup() as group:
         children = Spawner(group)  # stops at the first failure, as a nursery does
