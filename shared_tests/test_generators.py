@@ -9,6 +9,8 @@ from typing import Any
 
 import anyio
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from .helpers import Boom, Impl, leaves, now
 
@@ -263,6 +265,85 @@ async def test_leaving_batched_early_closes_the_source(impl: Impl) -> None:
     assert len(source.produced) <= 4
 
 
+async def test_batched_reads_at_most_one_batch_ahead_of_a_busy_consumer(impl: Impl) -> None:
+    source = Source(every(0.1, list(range(10))))
+    async with impl.generators.batched(source.items(), size=3, max_wait=10) as batches:
+        seen = [await anext(batches)]
+        await anyio.sleep(10)  # busy: the source could have run dry meanwhile
+        assert len(source.produced) <= 2 * 3  # the batch taken, and one more at most
+        seen += [batch async for batch in batches]
+    assert seen == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+
+
+async def test_a_batch_due_while_the_consumer_is_busy_comes_at_once(impl: Impl) -> None:
+    """It comes as soon as the consumer asks, with the items that arrived meanwhile."""
+    source = Source(every(1, list(range(8))))
+    seen = []
+    async with impl.generators.batched(source.items(), size=10, max_wait=1.5) as batches:
+        async for batch in batches:
+            seen.append((batch, now() - source.origin))
+            if len(seen) == 1:
+                await anyio.sleep(3)  # [2, ...] is due at 4.5, while we are busy
+    assert seen == [([0, 1], 2.5), ([2, 3, 4], 5.5), ([5, 6], 7.5), ([7], 8)]
+
+
+async def test_a_batch_full_just_as_it_falls_due_loses_nothing(impl: Impl) -> None:
+    """The reader hands over a full batch at the very moment the timer expires."""
+    source = Source(every(0.25, list(range(9))))  # the third item of each batch at its due time
+    seen = await collect(impl, "real", source, size=3, max_wait=0.5)
+    assert [item for batch, _ in seen for item in batch] == list(range(9))
+    assert all(0 < len(batch) <= 3 for batch, _ in seen)
+
+
+@given(
+    gaps=st.lists(st.integers(min_value=0, max_value=6), max_size=30),  # quarters before each item
+    size=st.integers(min_value=1, max_value=5),
+    max_wait=st.integers(min_value=1, max_value=6),  # quarters
+    busy=st.lists(st.integers(min_value=0, max_value=8), max_size=10),  # quarters per batch
+)
+async def test_property_batches_lose_nothing_and_come_on_time(
+    impl: Impl, gaps: list[int], size: int, max_wait: int, busy: list[int]
+) -> None:
+    arrived: list[float] = []
+
+    async def source() -> AsyncGenerator[int, None]:
+        for item, gap in enumerate(gaps):
+            await anyio.sleep(gap / 4)
+            arrived.append(now())
+            yield item
+
+    seen = []
+    async with impl.generators.batched(source(), size=size, max_wait=max_wait / 4) as batches:
+        asked = now()
+        async for batch in batches:
+            seen.append((batch, asked, now()))
+            await anyio.sleep(busy[len(seen) - 1] / 4 if len(seen) <= len(busy) else 0)
+            asked = now()
+
+    assert [item for batch, _, _ in seen for item in batch] == list(range(len(gaps)))
+    for batch, asked, at in seen:
+        assert 0 < len(batch) <= size
+        due = arrived[batch[0]] + max_wait / 4
+        assert at <= max(asked, due)  # on time, or at once if the consumer was busy
+        if len(batch) < size and batch[-1] != len(gaps) - 1:
+            assert at >= due  # cut short by the timer only
+
+
+async def test_a_source_error_always_comes_out_of_batched_in_a_group(impl: Impl) -> None:
+    """Even when the consumer has stopped first: its cancellation must not replace the error.
+
+    Repeated, as trio runs the tasks it wakes together in a random order.
+    """
+    for _ in range(20):
+        error = Boom("source")
+        source = Source([(1, "x")], error=error)
+        with pytest.raises(ExceptionGroup) as caught:
+            async with impl.generators.batched(source.items(), size=3, max_wait=10) as batches:
+                async for _ in batches:
+                    pass
+        assert leaves(caught.value) == [error]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "name"),
     [
@@ -338,6 +419,24 @@ async def test_a_source_failing_before_its_first_await_is_the_only_error(impl: I
     assert seen == []
     assert other.produced == []
     await anyio.lowlevel.checkpoint()  # no cancellation left pending (CPython gh-116720)
+
+
+async def test_the_last_open_source_failing_still_comes_out_of_merged(impl: Impl) -> None:
+    """The consumer stops when the last source closes; its error must still come out.
+
+    Repeated, as trio runs the tasks it wakes together in a random order.
+    """
+    for _ in range(20):
+        error = Boom("last")
+        done = Source([(0.5, "a1")])
+        failing = Source([(1, "b1")], error=error)
+        seen = []
+        with pytest.raises(ExceptionGroup) as caught:
+            async with impl.generators.merged(done.items(), failing.items()) as items:
+                async for item in items:
+                    seen.append(item)
+        assert leaves(caught.value) == [error]
+        assert seen == ["a1", "b1"]
 
 
 async def test_leaving_merged_early_closes_every_source(impl: Impl) -> None:

@@ -4,14 +4,19 @@
 tasks and open no cancel scope around a ``yield``, so a consumer that stops
 early (``aclose``, ``contextlib.aclosing``) leaves nothing behind.
 
-``batched`` and ``merged`` must keep working while their consumer is
-suspended: a reader per source, a timer per batch.  A ``yield`` inside a
-nursery or a cancel scope would hand control to a consumer the scope knows
-nothing about (PEP 789), so they are context managers instead.  ``batched``
-uses ``trio.as_safe_channel`` (trio 0.30+), which runs the generator in a
-task of its own and makes its ``yield`` a channel send; like trio's other
-helpers it unwraps a single exception from its exception group.  ``merged``
-is a nursery and a memory channel, as ``completion.completed`` is.
+``batched`` and ``merged`` must keep reading while their consumer is
+suspended: a reader task per source.  A ``yield`` inside a nursery or a
+cancel scope would hand control to a consumer the scope knows nothing
+about (PEP 789), so they are context managers instead: a nursery and a
+memory channel, as ``completion.completed`` is.  (``trio.as_safe_channel``
+would make such a context manager of a generator, but the generator runs
+in a task of its own: one more task switch per batch.)
+
+A task switch costs tens of times what a plain async generator spends on
+an item.  So ``batched``'s reader builds the batches itself and hands over
+whole ones, and the ``max_wait`` timer is the consumer's own, in
+``__anext__``: one switch per batch, not per item (see ``_Batches``).
+``merged`` hands over every item as it arrives: one switch per item.
 
 The lesson's mistake for ``batched`` is a timeout around the source's
 ``__anext__``: cancelling a generator mid-step kills it, so the rest of the
@@ -25,8 +30,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
-from functools import partial
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import trio
 
@@ -38,8 +42,6 @@ __all__ = ["ticker", "paginate", "batched", "merged"]
 
 T = TypeVar("T")
 C = TypeVar("C")
-
-_END: Any = object()  # follows the source's last item: a clean end, not a failure
 
 
 async def ticker(interval: float, *, count: int | None = None) -> AsyncGenerator[float, None]:
@@ -111,7 +113,10 @@ def batched(
 
     A batch is emitted when it reaches ``size``, or ``max_wait`` seconds
     after its first item arrived, whichever is first, and at the end of the
-    source; never empty.
+    source; never empty.  ``source`` is read ahead of the consumer by at
+    most one batch: a full batch waits until the consumer takes it.  A
+    batch that falls due while the consumer is busy elsewhere is handed
+    over as soon as it asks, with whatever arrived meanwhile.
 
     Raises:
         The source's error, out of the ``async with`` (the pending partial
@@ -127,33 +132,101 @@ def batched(
     return _batched(source, size, max_wait)
 
 
-@trio.as_safe_channel
+@contextlib.asynccontextmanager
 async def _batched(
     source: AsyncIterable[T], size: int, max_wait: float
-) -> AsyncGenerator[list[T], None]:
-    send, receive = trio.open_memory_channel[Any](0)
+) -> AsyncGenerator[AsyncIterator[list[T]], None]:
+    send, receive = trio.open_memory_channel[list[T]](0)
+    batches = _Batches(receive, size, max_wait)
     async with receive, trio.open_nursery() as nursery:
-        nursery.start_soon(partial(_read_into, source, send, end_marker=True))
-        batch: list[T] = []
-        deadline = math.inf
-        while True:
-            # The timeout waits on the channel, never on the source itself.
-            with trio.move_on_at(deadline):
-                try:
-                    item = await receive.receive()
-                except trio.EndOfChannel:
-                    return  # the reader failed: its error is on its way; drop the batch
-                if item is _END:
-                    break
-                batch.append(item)
-                if len(batch) == 1:
-                    deadline = trio.current_time() + max_wait
-                if len(batch) < size:
-                    continue
-            yield batch  # full, or max_wait after its first item
-            batch, deadline = [], math.inf
-        if batch:
-            yield batch
+        nursery.start_soon(batches.fill, source, send)
+        yield batches
+        nursery.cancel_scope.cancel()  # the block was left early: stop reading
+
+
+class _Batches(AsyncIterator[list[T]]):
+    """What ``batched`` yields: its reader task fills the batches, ``__anext__`` times them.
+
+    The reader builds each batch itself and hands over only full ones, so
+    the task switch is paid per batch, not per item, and it holds at most
+    one batch the consumer has not taken.  The ``max_wait`` timer is the
+    consumer's, around its wait in ``_receive``: when it expires, the
+    partial batch is taken as it stands, and the reader, perhaps in the
+    middle of the source's step, is left alone.  The reader starts that
+    timer when a batch's first item arrives, without waking the consumer.
+    """
+
+    def __init__(
+        self, full: trio.MemoryReceiveChannel[list[T]], size: int, max_wait: float
+    ) -> None:
+        self._size = size
+        self._max_wait = max_wait
+        self._pending: list[T] = []  # the batch being filled
+        self._due = math.inf  # when it is due: its first item's arrival + max_wait
+        self._timer: trio.CancelScope | None = None  # the consumer's, while it waits
+        self._full = full  # full batches, from a zero-size channel
+        self._ended = False  # the source ended cleanly: no full batch will come
+
+    async def fill(self, source: AsyncIterable[T], full: trio.MemorySendChannel[list[T]]) -> None:
+        """The reader task: pull ``source`` into batches; hand over each full one."""
+        # A plain ``with``: ``aclose`` is a checkpoint, where the cancellation of a
+        # consumer that has stopped already would replace the source's error (trio#1559).
+        with full:
+            async with closing_iterator(source) as items:
+                async for item in items:
+                    pending = self._pending
+                    pending.append(item)
+                    if len(pending) == self._size:
+                        # This waits until the consumer has the batch, so that no
+                        # more than one is read ahead.
+                        await full.send(self._take())
+                    elif len(pending) == 1:
+                        self._set_due(trio.current_time() + self._max_wait)
+            self._ended = True  # closing ``full`` wakes the consumer, as a failure does
+
+    async def __anext__(self) -> list[T]:
+        while not self._ended:
+            try:
+                batch = await self._receive()
+            except trio.EndOfChannel:
+                break
+            if batch is not None:
+                return batch
+            if self._pending:  # the timer expired; a cancelled receive takes nothing
+                return self._take()
+        # The reader also closes ``full`` when it fails: then the batch is dropped,
+        # and the error comes out of the block.
+        if self._ended and self._pending:  # the source has ended: the rest
+            return self._take()
+        raise StopAsyncIteration
+
+    async def _receive(self) -> list[T] | None:
+        """The next full batch; ``None`` if the partial batch falls due first."""
+        # A turn or two of the scheduler first: a reader that can finish its batch
+        # without waiting does so, and it is taken here with no timer to arm.
+        # Two, as trio runs the tasks it wakes in a random order.
+        for _ in range(2):
+            await trio.lowlevel.checkpoint()
+            try:
+                return self._full.receive_nowait()
+            except trio.WouldBlock:
+                pass
+        with trio.CancelScope(deadline=self._due) as self._timer:
+            try:
+                return await self._full.receive()
+            finally:
+                self._timer = None
+        return None
+
+    def _take(self) -> list[T]:
+        batch, self._pending = self._pending, []
+        self._set_due(math.inf)
+        return batch
+
+    def _set_due(self, due: float) -> None:
+        self._due = due
+        if self._timer is not None:  # the consumer is waiting: move its timer
+            self._timer.deadline = due
 
 
 def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager[AsyncIterator[T]]:
@@ -189,20 +262,14 @@ async def _merged(sources: tuple[AsyncIterable[T], ...]) -> AsyncGenerator[Async
         nursery.cancel_scope.cancel()  # the block was left early: stop the readers
 
 
-async def _read_into(
-    source: AsyncIterable[T], send: trio.MemorySendChannel[Any], *, end_marker: bool = False
-) -> None:
-    """Pull ``source`` into ``send``, then close both, whatever happens.
-
-    ``end_marker``: send ``_END`` after the last item, so that the reader of
-    ``send`` can tell the source's clean end from a failure or cancellation
-    (both also close ``send``).
-    """
-    async with send, closing_iterator(source) as items:
-        async for item in items:
-            await send.send(item)
-        if end_marker:
-            await send.send(_END)
+async def _read_into(source: AsyncIterable[T], send: trio.MemorySendChannel[T]) -> None:
+    """Pull ``source`` into ``send``, then close both, whatever happens."""
+    # A plain ``with``, as in ``_Batches.fill``: the consumer stops at the close
+    # of the last open clone, and its cancellation must not hit our ``aclose``.
+    with send:
+        async with closing_iterator(source) as items:
+            async for item in items:
+                await send.send(item)
 
 
 async def _naive_batched(  # pyright: ignore[reportUnusedFunction]  (the tests use it)
