@@ -108,3 +108,17 @@ def test_suite_results_are_read_from_the_junit_report(tmp_path: Path) -> None:
     assert exercise.results["anyio_impl-asyncio-native"] == {"passed": 1}
     assert exercise.results["asyncio_impl-asyncio-eager"] == {"passed": 1}
     assert "asyncio_impl-asyncio" not in exercise.results  # the eager run is its own column
+
+
+def test_the_readme_table_of_lines_of_code_is_current() -> None:
+    """The README's sizes come from the code; this fails, with the right rows, when they drift."""
+    exercises = model.load()
+    expected = [
+        f"| `{e.name}` | "
+        + " | ".join(str(e.versions[p].lines_of_code) for p in model.PACKAGES)
+        + " |"
+        for e in sorted(exercises, key=lambda e: e.name)
+    ]
+    readme = (model.ROOT / "README.md").read_text().splitlines()
+    start = readme.index("| exercise | asyncio_impl | trio_impl | anyio_impl |") + 2
+    assert readme[start : start + len(expected)] == expected, "\n".join(expected)
