@@ -111,6 +111,7 @@ def main(argv: list[str]) -> int:
     accuracy = list(_accuracy_all(chosen, quick, started))
     report.write_all(out, records, points, accuracy, environment)
     if options.record:
+        DOCS.parent.mkdir(exist_ok=True)
         DOCS.write_text(report.docs_page(out, DOCS))
     print((out / "bench.md").read_text())
     _log(started, f"done; results in {out}")

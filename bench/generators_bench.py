@@ -16,6 +16,7 @@ which is what that guarantee costs.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import functools
 import multiprocessing
@@ -161,9 +162,11 @@ def run_blocking(target: Target, size: int) -> dict[str, Workload]:
 
 @functools.cache
 def _process_pool() -> concurrent.futures.ProcessPoolExecutor:
-    return concurrent.futures.ProcessPoolExecutor(
+    pool = concurrent.futures.ProcessPoolExecutor(
         2, mp_context=multiprocessing.get_context("spawn")
     )
+    atexit.register(pool.shutdown)  # at exit, not from a weakref callback during teardown
+    return pool
 
 
 async def _in_process_pool(fn: Any, *args: Any) -> Any:
