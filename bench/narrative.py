@@ -29,8 +29,14 @@ def _rows(
 
 
 def _span(rows: list[dict[str, Any]], value: Any, fmt: str) -> str:
-    """'a (target) to b (target)' over rows, by ``value(row)``."""
-    pairs = sorted((value(r), r["target"]) for r in rows if value(r) is not None)
+    """'a (where) to b (where)' over rows, by ``value(row)``; where: the target, and the
+    scenario when the rows come from more than one."""
+    several = len({r["scenario"] for r in rows}) > 1
+    pairs = sorted(
+        (value(r), f"{r['target']}, {r['scenario']}" if several else r["target"])
+        for r in rows
+        if value(r) is not None
+    )
     if not pairs:
         return ""
     (low, low_at), (high, high_at) = pairs[0], pairs[-1]
