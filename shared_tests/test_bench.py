@@ -205,3 +205,12 @@ def test_every_exercise_has_a_benchmark() -> None:
     packages = Path(__file__).resolve().parent.parent / "asyncio_impl"
     modules = {p.stem for p in packages.glob("*.py") if not p.stem.startswith("_")}
     assert modules == set(EXERCISES) == {s.exercise for s in SCENARIOS}
+
+
+def test_the_docs_page_matches_the_recorded_results() -> None:
+    root = Path(__file__).resolve().parent.parent
+    recorded, docs = root / "bench" / "results" / "latest", root / "docs" / "benchmarks.md"
+    assert (recorded / "summary.json").exists(), "record results: nox -s bench -- --record"
+    assert docs.read_text() == report.docs_page(recorded, docs), (
+        "stale: python -m bench.report bench/results/latest docs/benchmarks.md"
+    )
