@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from functools import partial
 from typing import cast
 
@@ -103,9 +103,23 @@ async def fetch_all(
     check_client(client)
     fetch = partial(_fetch_one, limiter=limiter, request_timeout=request_timeout, retries=retries)
     if client is not None:
-        return await process(urls, partial(fetch, client), workers=concurrency)
+        return await process(_one_per_step(urls), partial(fetch, client), workers=concurrency)
     async with make_client(concurrency, request_timeout) as own:
-        return await process(urls, partial(fetch, own), workers=concurrency)
+        return await process(_one_per_step(urls), partial(fetch, own), workers=concurrency)
+
+
+async def _one_per_step(urls: list[str]) -> AsyncIterator[str]:
+    """``urls``, one per event-loop step, as a trio or anyio channel hands them over.
+
+    ``Queue.put`` does not yield when there is room, so all ``concurrency``
+    workers would otherwise send their first request in one step, and
+    httpcore would open a connection for each.  Its pool bookkeeping costs
+    connections x idle connections per request (httpx issue 3215), so on a
+    fast server 50 connections where 13 suffice make each request ~3x dearer.
+    """
+    for url in urls:
+        yield url
+        await asyncio.sleep(0)
 
 
 async def crawl(

@@ -97,6 +97,11 @@ def main(argv: list[str]) -> int:
             f"EXERCISE: unknown {', '.join(map(repr, unknown))}; choose from {', '.join(EXERCISES)}"
         )
     chosen = options.exercises or EXERCISES
+    if options.record and (options.exercises or options.quick or options.no_scaling):
+        parser.error(
+            "--record: only a full run replaces the recorded results (no EXERCISE, "
+            "--quick or --no-scaling)"
+        )
     quick: bool = options.quick
     processes = options.processes or (1 if quick else 3)
     values = options.values or 2  # 3 processes × 2 rounds: 6 paired values behind each ratio

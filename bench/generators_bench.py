@@ -8,7 +8,8 @@ is not measured: it sleeps by design.
 
 offload: ``run_blocking`` against the framework's own ``to_thread``;
 ``run_in_process`` against a warm process pool (asyncio's
-``ProcessPoolExecutor``, trio-parallel, anyio's ``to_process``).  On asyncio
+``ProcessPoolExecutor``, trio-parallel, anyio's ``to_process``); one untimed
+call first warms every side's pool.  On asyncio
 the exercise starts a process per call so that cancellation can kill it,
 which is what that guarantee costs.
 """
@@ -30,7 +31,7 @@ import trio
 import trio_parallel
 
 from ._offloaded import square
-from .common import OURS, RAW, Target, Workload, check, checkpoint_for, scenario
+from .common import OURS, RAW, Target, Warmed, Workload, check, checkpoint_for, scenario
 
 BATCH = 100
 
@@ -194,4 +195,9 @@ def _offloaded(size: int, call: Any) -> Workload:
             total += result
         check(total == sum(v * v for v in range(size)))
 
-    return run
+    async def warm_up() -> None:
+        check(await call(square, 3) == 9)
+
+    # A warm pool on every side: anyio keeps its workers per event loop, and
+    # each timed run is a new loop.
+    return Warmed(run, warm_up)

@@ -13,6 +13,7 @@ import datetime
 import functools
 import importlib.metadata
 import json
+import math
 import os
 import platform
 import statistics
@@ -328,9 +329,9 @@ def _overhead_ratio(summary: dict[str, Any], row: dict[str, Any], *, peer: str) 
     if raw is None or other is None or not row.get("us"):
         return None
     ours_overhead = row["us"]["median"] - raw["us"]["median"]
-    return (
-        (other["us"]["median"] - raw["us"]["median"]) / ours_overhead if ours_overhead > 0 else None
-    )
+    if ours_overhead <= 0:  # ours costs nothing measurable over the bare call
+        return math.inf
+    return float((other["us"]["median"] - raw["us"]["median"]) / ours_overhead)
 
 
 def _row(summary: dict[str, Any], row: dict[str, Any], variant: str) -> dict[str, Any] | None:

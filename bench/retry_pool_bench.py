@@ -15,7 +15,7 @@ import stamina
 import trio
 from tenacity import AsyncRetrying, stop_after_attempt
 
-from .common import OURS, RAW, Target, Workload, check, scenario
+from .common import OURS, RAW, Target, Workload, check, checkpoint_for, scenario
 
 
 async def _succeed() -> int:
@@ -77,21 +77,29 @@ def _pool_variants(target: Target, size: int, tasks: int) -> dict[str, Workload]
     async def make() -> object:
         return object()
 
+    checkpoint = checkpoint_for(target.package)
+
     def pairs(open_guard: Any) -> Workload:
         async def run() -> None:
-            done = 0
+            done = held = most = 0
             async with open_guard() as acquire:
 
                 async def user() -> None:
-                    nonlocal done
+                    nonlocal done, held, most
                     for _ in range(per_task):
                         async with acquire():
+                            held += 1
+                            most = max(most, held)
+                            # Hold the slot across a yield: with none, asyncio's
+                            # tasks never overlap and there is no contention.
+                            await checkpoint()
+                            held -= 1
                             done += 1
 
                 async with anyio.create_task_group() as group:
                     for _ in range(tasks):
                         group.start_soon(user)
-            check(done == per_task * tasks)
+            check(done == per_task * tasks and most == min(tasks, POOL_SIZE))
 
         return run
 
@@ -133,6 +141,7 @@ def pool_uncontended(target: Target, size: int) -> dict[str, Workload]:
     unit="pair",
     size=25_000,
     quick_size=5_000,
+    tiny_size=200,  # two pairs a task: enough for all ten slots to be held at once
 )
 def pool_contended(target: Target, size: int) -> dict[str, Workload]:
     return _pool_variants(target, size, 100)
