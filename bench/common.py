@@ -189,6 +189,19 @@ def check(ok: bool) -> None:
         raise AssertionError("the benchmark's workload produced a wrong result")
 
 
+def summed_calls(size: int, call: Callable[[], Awaitable[int]]) -> Workload:
+    """Await ``call()`` ``size`` times, one after another; each must return 1."""
+
+    async def run() -> None:
+        total = 0
+        for _ in range(size):
+            value = await call()
+            total += value  # not `total += await ...`: that reads total before the await
+        check(total == size)
+
+    return run
+
+
 def checkpoint_for(package: str) -> Callable[[], Awaitable[None]]:
     """One yield to the scheduler, in the package's own dialect."""
     if package == "asyncio_impl":

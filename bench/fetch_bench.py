@@ -11,15 +11,13 @@ import atexit
 import functools
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import aiohttp
-import anyio
 import httpx
 
 from .common import OURS, RAW, Target, Workload, check, scenario
+from .workers_bench import minimal_anyio
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,33 +43,11 @@ def server_url() -> str:
     return process.stdout.readline().strip()
 
 
-async def _worker_loop(
-    urls: list[str], concurrency: int, get: Callable[[str], Awaitable[bool]]
-) -> None:
-    """``concurrency`` workers reading URLs from a bounded stream: the shape of ``fetch_all``.
-
-    Not a task per URL behind a semaphore: that starts every request in one
-    step, and httpcore's pool, whose bookkeeping grows with its connections
-    (httpx issue 3215), then measured 2x slower at concurrency 50 than this.
-    """
-    send, receive = anyio.create_memory_object_stream[str](concurrency)
-    ok = 0
-
-    async def work(items: Any) -> None:
-        nonlocal ok
-        async with items:
-            async for url in items:
-                success = await get(url)
-                ok += success
-
-    async with anyio.create_task_group() as group:
-        async with receive:
-            for _ in range(concurrency):
-                group.start_soon(work, receive.clone())
-        async with send:
-            for url in urls:
-                await send.send(url)
-    check(ok == len(urls))
+# The baselines run their requests in ``workers_bench.minimal_anyio``:
+# ``concurrency`` workers reading URLs from a bounded stream, the shape of
+# ``fetch_all``.  Not a task per URL behind a semaphore: that starts every
+# request in one step, and httpcore's pool, whose bookkeeping grows with its
+# connections (httpx issue 3215), then measured 2x slower at concurrency 50.
 
 
 def _bare_httpx(urls: list[str], concurrency: int) -> Workload:
@@ -79,10 +55,10 @@ def _bare_httpx(urls: list[str], concurrency: int) -> Workload:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(limits=limits) as client:
 
-            async def get(url: str) -> bool:
+            async def get(url: str) -> int:
                 return (await client.get(url)).status_code == 200
 
-            await _worker_loop(urls, concurrency, get)
+            check(await minimal_anyio(urls, get, workers=concurrency) == len(urls))
 
     return run
 
@@ -92,12 +68,12 @@ def _with_aiohttp(urls: list[str], concurrency: int) -> Workload:
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as session:
 
-            async def get(url: str) -> bool:
+            async def get(url: str) -> int:
                 async with session.get(url) as response:
                     await response.read()
                     return response.status == 200
 
-            await _worker_loop(urls, concurrency, get)
+            check(await minimal_anyio(urls, get, workers=concurrency) == len(urls))
 
     return run
 

@@ -15,22 +15,11 @@ import stamina
 import trio
 from tenacity import AsyncRetrying, stop_after_attempt
 
-from .common import OURS, RAW, Target, Workload, check, checkpoint_for, scenario
+from .common import OURS, RAW, Target, Workload, check, checkpoint_for, scenario, summed_calls
 
 
 async def _succeed() -> int:
     return 1
-
-
-def _calls(size: int, call: Any) -> Workload:
-    async def run() -> None:
-        total = 0
-        for _ in range(size):
-            value = await call()
-            total += value
-        check(total == size)
-
-    return run
 
 
 @scenario(
@@ -53,11 +42,11 @@ def retry(target: Target, size: int) -> dict[str, Workload]:
         raise AssertionError("unreachable: stamina ran no attempt")
 
     return {
-        OURS: _calls(size, lambda: module.retry(_succeed)),
-        RAW: _calls(size, _succeed),
-        "ours @retrying": _calls(size, decorated),
-        "tenacity": _calls(size, with_tenacity),
-        "stamina": _calls(size, with_stamina),
+        OURS: summed_calls(size, lambda: module.retry(_succeed)),
+        RAW: summed_calls(size, _succeed),
+        "ours @retrying": summed_calls(size, decorated),
+        "tenacity": summed_calls(size, with_tenacity),
+        "stamina": summed_calls(size, with_stamina),
     }
 
 

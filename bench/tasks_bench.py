@@ -13,13 +13,13 @@ import asyncio
 import functools
 import math
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 import aiometer
 import anyio
 import trio
 
-from .common import OURS, RAW, Target, Workload, check, scenario
+from .common import OURS, RAW, Target, Workload, check, scenario, summed_calls
 
 
 async def _one() -> int:
@@ -125,29 +125,20 @@ async def _settle(results: list[object], index: int, fn: Callable[[], Awaitable[
 def timeouts(target: Target, size: int) -> dict[str, Workload]:
     call_with_timeout = target.module("timeouts").call_with_timeout
 
-    async def ours() -> None:
-        total = 0
-        for _ in range(size):
-            value = await call_with_timeout(_one, 10.0)
-            total += value
-        check(total == size)
+    async def raw_once() -> int:
+        if target.package == "asyncio_impl":
+            async with asyncio.timeout(10.0):
+                return await _one()
+        if target.package == "trio_impl":
+            with trio.fail_after(10.0):
+                return await _one()
+        with anyio.fail_after(10.0):
+            return await _one()
 
-    async def raw() -> None:
-        total = 0
-        for _ in range(size):
-            if target.package == "asyncio_impl":
-                async with asyncio.timeout(10.0):
-                    value = await _one()
-            elif target.package == "trio_impl":
-                with trio.fail_after(10.0):
-                    value = await _one()
-            else:
-                with anyio.fail_after(10.0):
-                    value = await _one()
-            total += value
-        check(total == size)
-
-    return {OURS: ours, RAW: raw}
+    return {
+        OURS: summed_calls(size, lambda: call_with_timeout(_one, 10.0)),
+        RAW: summed_calls(size, raw_once),
+    }
 
 
 @scenario(
@@ -167,13 +158,6 @@ def background(target: Target, size: int) -> dict[str, Workload]:
 
     async def client(value: int) -> int:
         return value
-
-    async def ours() -> None:
-        total = 0
-        for _ in range(size):
-            value = await run_after_ready(service, client)
-            total += value
-        check(total == size)
 
     async def raw_once() -> int:
         if target.package == "asyncio_impl":
@@ -198,14 +182,10 @@ def background(target: Target, size: int) -> dict[str, Workload]:
             task_group.cancel_scope.cancel()
         return result
 
-    async def raw() -> None:
-        total = 0
-        for _ in range(size):
-            value = await raw_once()
-            total += value
-        check(total == size)
-
-    return {OURS: ours, RAW: raw}
+    return {
+        OURS: summed_calls(size, lambda: run_after_ready(service, client)),
+        RAW: summed_calls(size, raw_once),
+    }
 
 
 RACERS = 10
@@ -223,22 +203,15 @@ def racing(target: Target, size: int) -> dict[str, Workload]:
     forever = _sleep_forever(target.package)
     racers: list[Callable[[], Awaitable[object]]] = [_one, *[forever] * (RACERS - 1)]
 
-    async def ours() -> None:
-        total = 0
-        for _ in range(size):
-            value = await first_completed(racers)
-            total += value
-        check(total == size)
-
-    async def raw_once() -> object:
+    async def raw_once() -> int:
         if target.package == "asyncio_impl":
             tasks = [asyncio.ensure_future(racer()) for racer in racers]
             done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
             await asyncio.wait(pending)  # the losers must be gone before we return
-            return next(iter(done)).result()
-        winner: list[object] = []
+            return cast(int, next(iter(done)).result())  # the one racer that returns: _one
+        winner: list[Any] = []
 
         def racer_of(
             fn: Callable[[], Awaitable[object]], scope: anyio.CancelScope | trio.CancelScope
@@ -257,16 +230,12 @@ def racing(target: Target, size: int) -> dict[str, Workload]:
             async with anyio.create_task_group() as group:
                 for racer in racers:
                     group.start_soon(racer_of(racer, group.cancel_scope))
-        return winner[0]
+        return cast(int, winner[0])
 
-    async def raw() -> None:
-        total = 0
-        for _ in range(size):
-            value = await raw_once()
-            total += value  # type: ignore[operator]
-        check(total == size)
-
-    return {OURS: ours, RAW: raw}
+    return {
+        OURS: summed_calls(size, lambda: first_completed(racers)),
+        RAW: summed_calls(size, raw_once),
+    }
 
 
 @scenario(

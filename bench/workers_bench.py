@@ -8,8 +8,8 @@ asyncio, a handler that checkpoints once is the fairer comparison.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import aiometer
 import anyio
@@ -18,10 +18,13 @@ import trio
 from .common import OURS, RAW, Target, Workload, check, checkpoint_for, scenario
 
 WORKERS = 50
+T = TypeVar("T")
 
 
-async def minimal_asyncio(count: int, handler: Callable[[int], Awaitable[int]]) -> int:
-    queue: asyncio.Queue[int | None] = asyncio.Queue(WORKERS)
+async def minimal_asyncio(
+    items: Iterable[T], handler: Callable[[T], Awaitable[int]], workers: int = WORKERS
+) -> int:
+    queue: asyncio.Queue[T | None] = asyncio.Queue(workers)
     total = 0
 
     async def work() -> None:
@@ -31,53 +34,57 @@ async def minimal_asyncio(count: int, handler: Callable[[int], Awaitable[int]]) 
             total += value  # not `total += await ...`: that reads total before the await
 
     async with asyncio.TaskGroup() as group:
-        for _ in range(WORKERS):
+        for _ in range(workers):
             group.create_task(work())
-        for item in range(count):
+        for item in items:
             await queue.put(item)
-        for _ in range(WORKERS):
+        for _ in range(workers):
             await queue.put(None)
     return total
 
 
-async def minimal_trio(count: int, handler: Callable[[int], Awaitable[int]]) -> int:
-    send, receive = trio.open_memory_channel[int](WORKERS)
+async def minimal_trio(
+    items: Iterable[T], handler: Callable[[T], Awaitable[int]], workers: int = WORKERS
+) -> int:
+    send, receive = trio.open_memory_channel[T](workers)
     total = 0
 
-    async def work(items: trio.MemoryReceiveChannel[int]) -> None:
+    async def work(received: trio.MemoryReceiveChannel[T]) -> None:
         nonlocal total
-        async with items:
-            async for item in items:
+        async with received:
+            async for item in received:
                 value = await handler(item)
                 total += value  # not `total += await ...`: that reads total before the await
 
     async with trio.open_nursery() as nursery:
         async with receive:
-            for _ in range(WORKERS):
+            for _ in range(workers):
                 nursery.start_soon(work, receive.clone())
         async with send:
-            for item in range(count):
+            for item in items:
                 await send.send(item)
     return total
 
 
-async def minimal_anyio(count: int, handler: Callable[[int], Awaitable[int]]) -> int:
-    send, receive = anyio.create_memory_object_stream[int](WORKERS)
+async def minimal_anyio(
+    items: Iterable[T], handler: Callable[[T], Awaitable[int]], workers: int = WORKERS
+) -> int:
+    send, receive = anyio.create_memory_object_stream[T](workers)
     total = 0
 
-    async def work(items: Any) -> None:
+    async def work(received: Any) -> None:
         nonlocal total
-        async with items:
-            async for item in items:
+        async with received:
+            async for item in received:
                 value = await handler(item)
                 total += value  # not `total += await ...`: that reads total before the await
 
     async with anyio.create_task_group() as group:
         async with receive:
-            for _ in range(WORKERS):
+            for _ in range(workers):
                 group.start_soon(work, receive.clone())
         async with send:
-            for item in range(count):
+            for item in items:
                 await send.send(item)
     return total
 
@@ -95,7 +102,7 @@ def _variants(
         check(await process(range(size), handler, workers=WORKERS) == expected)
 
     async def raw() -> None:
-        check(await MINIMAL[target.package](size, handler) == size * (size - 1) // 2)
+        check(await MINIMAL[target.package](range(size), handler) == size * (size - 1) // 2)
 
     async def with_aiometer() -> None:
         async with aiometer.amap(handler, range(size), max_at_once=WORKERS) as results:
