@@ -76,7 +76,7 @@ def tests(session: nox.Session) -> None:
 def compare(session: nox.Session) -> None:
     """The side-by-side reading: ``nox -s compare`` for the overview, ``-- NAME`` for one."""
     _install(session, "docs")
-    session.run("python", "tools/compare.py", *session.posargs)
+    session.run("python", "-m", "tools.compare", *session.posargs)
 
 
 @nox.session(python=PYTHONS[0])
@@ -84,14 +84,14 @@ def site(session: nox.Session) -> None:
     """Static HTML under build/site, checked in headless Chromium (``-- --no-check`` skips)."""
     _install(session, "docs")
     check = [] if "--no-check" in session.posargs else ["--check"]
-    session.run("python", "tools/site.py", *check)
+    session.run("python", "-m", "tools.site", *check)
 
 
 @nox.session(python=PYTHONS[0])
 def demo(session: nox.Session) -> None:
     """Runnable demos against a real local server: ``nox -s demo -- fetch``."""
     _install(session, "test")
-    session.run("python", "tools/demo.py", *(session.posargs or ["fetch"]))
+    session.run("python", "-m", "tools.demo", *(session.posargs or ["fetch"]))
 
 
 @nox.session(python=PYTHONS[-1])  # the newest: the eager task factory needs 3.12+

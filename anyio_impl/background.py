@@ -21,9 +21,10 @@ from typing import TypeVar
 import anyio
 import anyio.abc
 
-from ._schedule import next_tick
+from sansio.schedule import next_tick
+from sansio.validate import check_callable, check_number
+
 from ._tasks import call_child
-from ._validate import check_callable, check_number
 
 __all__ = ["run_with_heartbeat", "run_after_ready"]
 

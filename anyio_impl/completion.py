@@ -24,8 +24,9 @@ from typing import TypeVar
 import anyio
 from anyio.streams.memory import MemoryObjectSendStream
 
+from sansio.validate import check_callables
+
 from ._tasks import call_child
-from ._validate import check_callables
 
 __all__ = ["completed"]
 

@@ -28,7 +28,7 @@ import anyio
 import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream
 
-from ._http import (
+from sansio.fetch import (
     BASE_DELAY,
     MAX_DELAY,
     RETRY_AFTER_LIMIT,
@@ -46,7 +46,8 @@ from ._http import (
     same_site,
     unrequestable,
 )
-from ._validate import check_count, check_number
+from sansio.validate import check_count, check_number
+
 from .rate_limit import RateLimiter
 from .retry import retry
 from .workers import process

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import anyio.to_process
 import anyio.to_thread
 
-from ._validate import check_callable
+from sansio.validate import check_callable
 
 __all__ = ["run_blocking", "run_in_process"]
 

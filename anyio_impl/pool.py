@@ -30,8 +30,9 @@ from typing import Generic, TypeVar
 import anyio
 import anyio.lowlevel
 
+from sansio.validate import check_callable, check_count, check_number
+
 from ._tasks import run_shielded
-from ._validate import check_callable, check_count, check_number
 
 __all__ = ["Pool"]
 

@@ -31,7 +31,7 @@ from types import TracebackType
 import anyio
 import anyio.lowlevel
 
-from ._validate import check_count, check_number
+from sansio.validate import check_count, check_number
 
 __all__ = ["RateLimiter"]
 

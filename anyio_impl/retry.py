@@ -30,7 +30,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import anyio
 
-from ._retry_options import NEVER_RETRIED, RetryOptions, check_options
+from sansio.retry import NEVER_RETRIED, RetryOptions, check_options
 
 __all__ = ["retry", "retrying"]
 

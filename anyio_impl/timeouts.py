@@ -20,8 +20,9 @@ from typing import TypeVar
 
 import anyio
 
+from sansio.validate import check_callable, check_number
+
 from ._tasks import run_shielded
-from ._validate import check_callable, check_number
 
 __all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
 

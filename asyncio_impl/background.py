@@ -21,9 +21,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ._schedule import next_tick
+from sansio.schedule import next_tick
+from sansio.validate import check_callable, check_number
+
 from ._tasks import Spawner, call_child
-from ._validate import check_callable, check_number
 
 __all__ = ["run_with_heartbeat", "run_after_ready"]
 

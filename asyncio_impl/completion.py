@@ -22,8 +22,9 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from sansio.validate import check_callables
+
 from ._tasks import Spawner, call_child
-from ._validate import check_callables
 
 __all__ = ["completed", "as_completed_leaky"]
 

@@ -13,8 +13,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from sansio.validate import check_callables
+
 from ._tasks import Spawner, call_child
-from ._validate import check_callables
 
 __all__ = ["run_settled"]
 

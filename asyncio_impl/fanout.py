@@ -27,8 +27,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from sansio.validate import check_callables, check_count
+
 from ._tasks import Spawner, call_child, cancel_and_wait
-from ._validate import check_callables, check_count
 
 __all__ = ["run_all", "run_all_gather"]
 

@@ -29,7 +29,7 @@ from typing import cast
 
 import httpx
 
-from ._http import (
+from sansio.fetch import (
     BASE_DELAY,
     MAX_DELAY,
     RETRY_AFTER_LIMIT,
@@ -47,9 +47,10 @@ from ._http import (
     same_site,
     unrequestable,
 )
+from sansio.validate import check_count, check_number
+
 from ._queues import close, drain
 from ._tasks import Spawner, no_limit_as_none
-from ._validate import check_count, check_number
 from .rate_limit import RateLimiter
 from .retry import retry
 from .workers import process

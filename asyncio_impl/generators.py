@@ -32,10 +32,11 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar, cast
 
-from ._iterables import check_async_iterable, closing_iterator
-from ._schedule import next_tick
+from sansio.iterables import check_async_iterable, closing_iterator
+from sansio.schedule import next_tick
+from sansio.validate import check_callable, check_count, check_number
+
 from ._tasks import Spawner, no_limit_as_none
-from ._validate import check_callable, check_count, check_number
 
 __all__ = ["ticker", "paginate", "batched", "merged"]
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-from ._validate import check_callable
+from sansio.validate import check_callable
 
 __all__ = ["run_blocking", "run_in_process"]
 

@@ -31,8 +31,9 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Generic, TypeVar
 
+from sansio.validate import check_callable, check_count, check_number
+
 from ._tasks import no_limit_as_none, run_shielded
-from ._validate import check_callable, check_count, check_number
 
 __all__ = ["Pool"]
 

@@ -22,8 +22,9 @@ import math
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from sansio.validate import check_callables, check_number
+
 from ._tasks import call_child, cancel_and_wait
-from ._validate import check_callables, check_number
 
 __all__ = ["first_completed", "staggered_race"]
 

@@ -29,7 +29,7 @@ import math
 from collections import deque
 from types import TracebackType
 
-from ._validate import check_count, check_number
+from sansio.validate import check_count, check_number
 
 __all__ = ["RateLimiter"]
 

@@ -29,7 +29,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
-from ._retry_options import NEVER_RETRIED, RetryOptions, check_options
+from sansio.retry import NEVER_RETRIED, RetryOptions, check_options
 
 __all__ = ["retry", "retrying"]
 

@@ -15,8 +15,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from sansio.validate import check_callable, check_number
+
 from ._tasks import no_limit_as_none, run_shielded
-from ._validate import check_callable, check_number
 
 __all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
 

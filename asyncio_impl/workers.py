@@ -21,10 +21,11 @@ import asyncio
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from ._iterables import check_items, closing_iterator
+from sansio.iterables import check_items, closing_iterator
+from sansio.validate import check_callable, check_count
+
 from ._queues import CLOSED, QueueShutDown, close
 from ._tasks import Spawner, being_cancelled, stray_cancellation
-from ._validate import check_callable, check_count
 
 __all__ = ["process"]
 

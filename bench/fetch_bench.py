@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def server_url() -> str:
     """Start the test server once per benchmark process; it is stopped at exit."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "shared_tests.http_server"],
+        [sys.executable, "-m", "testkit.http_server"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -28,9 +28,10 @@ import trio
 import trio.testing
 from hypothesis import HealthCheck, settings
 
+from testkit.virtual_time import new_virtual_time_loop
+from tools.registry import SUITE_TARGETS, Target
+
 from .helpers import Impl
-from .targets import DEFAULT_TARGETS, Target
-from .virtual_time import eager_tasks, new_virtual_time_loop
 
 # Virtual seconds a test may take before it counts as deadlocked: generous,
 # since under virtual time the guard is the only timer left in a deadlock
@@ -66,7 +67,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--impl",
         action="append",
         default=[],
-        metavar="PACKAGE:BACKEND[:STYLE][:eager]",
+        metavar="PACKAGE:BACKEND[:STYLE][:LOOP]",
         help="run the shared suite against this package on this backend "
         "(asyncio or trio); repeatable; default: the built-in targets",
     )
@@ -76,9 +77,9 @@ TARGETS = pytest.StashKey[list[Target]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    specs = config.getoption("--impl") or DEFAULT_TARGETS
+    specs = config.getoption("--impl")
     try:
-        config.stash[TARGETS] = [Target.parse(spec) for spec in specs]
+        config.stash[TARGETS] = [Target.parse(spec) for spec in specs] or list(SUITE_TARGETS)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -109,14 +110,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def anyio_backend(target: Target, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     """The target's backend, with a fresh virtual clock for every test."""
     real_time = request.node.get_closest_marker("real_time") is not None
-    if target.eager:
-        loop_factory = asyncio.new_event_loop if real_time else new_virtual_time_loop
-        return "asyncio", {"loop_factory": eager_tasks(loop_factory)}
-    if real_time:
-        return target.backend, {}
     if target.backend == "trio":
-        return "trio", {"clock": trio.testing.MockClock(autojump_threshold=0)}
-    return "asyncio", {"loop_factory": new_virtual_time_loop}
+        return "trio", {} if real_time else {"clock": trio.testing.MockClock(autojump_threshold=0)}
+    loop_factory = target.loop_factory(None if real_time else new_virtual_time_loop)
+    return "asyncio", {} if loop_factory is None else {"loop_factory": loop_factory}
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import anyio
 import trio
 import trio.lowlevel
 
-from .targets import Target
+from tools.registry import Target
 
 
 def now() -> float:

@@ -16,8 +16,6 @@ import pytest
 
 from .contract import CONTRACT, EXTRAS
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILT_IN = ("asyncio_impl", "trio_impl", "anyio_impl")
 
 
 def bare_signature(obj: object) -> str:
@@ -92,14 +90,3 @@ def test_docstrings_state_blocking_cancellation_and_errors(package: str, module_
         assert "cancel" in doc.lower(), (
             f"{package}.{module_name}.{name}: the docstring must say what cancellation does"
         )
-
-
-@pytest.mark.parametrize(
-    "helper",
-    ["_validate.py", "_iterables.py", "_retry_options.py", "_schedule.py", "_http.py"],
-)
-def test_built_in_packages_share_their_framework_free_helpers(helper: str) -> None:
-    """Each package keeps its own copy to stand alone; the copies must not drift."""
-    texts = {package: (ROOT / package / helper).read_text() for package in BUILT_IN}
-    different = [package for package in BUILT_IN if texts[package] != texts[BUILT_IN[0]]]
-    assert not different, f"{helper} differs from {BUILT_IN[0]}'s in {different}"

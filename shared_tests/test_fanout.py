@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tools.registry import Target
+
 from .helpers import Boom, Fatal, Impl, Probe, leaves, now, stray_cancellation
-from .targets import Target
 
 RunAll = Callable[..., Any]
 

@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from testkit.http_server import LocalServer
+
 from .helpers import Impl
-from .http_server import LocalServer
 
 pytestmark = pytest.mark.real_time
 

@@ -6,14 +6,9 @@ Python, trio or anyio changes a construct's behaviour, its cell fails.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-
-import guarantees
+from tools import guarantees
 
 Y, N = True, False
 EXPECTED: dict[str, dict[str, bool]] = {

@@ -18,9 +18,10 @@ import pytest
 import trio
 import trio.testing
 
+from testkit.virtual_time import VirtualTimeEventLoop
+from tools.registry import Target
+
 from .helpers import Impl, now
-from .targets import Target
-from .virtual_time import VirtualTimeEventLoop
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,8 @@ import time
 import anyio
 import pytest
 
-from . import offload_work
+from testkit import offload_work
+
 from .helpers import Impl
 
 pytestmark = pytest.mark.real_time

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-
-import exercises as model
+from tools import exercises as model
 
 PACKAGES = ("a_impl", "b_impl", "c_impl")
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from pathlib import Path
 
 from rich import box
 from rich.console import Console, Group
@@ -24,9 +23,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import exercises as model
+from tools import exercises as model
 
 STACK_BELOW = 150  # columns: three versions of 45+ columns each need about this much
 

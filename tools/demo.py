@@ -9,25 +9,16 @@ how long it took.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-import anyio
+from testkit.http_server import LocalServer
+from tools.registry import SUITE_TARGETS, default_style
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from shared_tests.http_server import LocalServer
-
-TARGETS = [
-    ("asyncio_impl", "asyncio"),
-    ("trio_impl", "trio"),
-    ("anyio_impl", "asyncio"),
-    ("anyio_impl", "trio"),
-]
+# One run per implementation and backend: loop flavours and cancel styles fetch the same.
+TARGETS = [t for t in SUITE_TARGETS if t.loop == "default" and t.style == default_style(t.package)]
 
 
 def urls(server: LocalServer, count: int, run: int) -> list[str]:
@@ -43,8 +34,8 @@ def fetch_demo(count: int, concurrency: int) -> None:
         header = f"{'implementation':<14} {'backend':<8} {'seconds':>8} {'req/s':>7}  outcomes"
         print(header)
         print("-" * len(header))
-        for run, (package, backend) in enumerate(TARGETS):
-            fetch = importlib.import_module(f"{package}.fetch")
+        for run, target in enumerate(TARGETS):
+            fetch = target.module("fetch")
             batch = urls(server, count, run)
 
             async def main(batch: list[str] = batch, module: Any = fetch) -> list[Any]:
@@ -52,7 +43,7 @@ def fetch_demo(count: int, concurrency: int) -> None:
                 return results
 
             start = time.perf_counter()
-            results = anyio.run(main, backend=backend)
+            results = target.run(main)
             seconds = time.perf_counter() - start
             outcomes = Counter(
                 f"{r.status}" + (f" after {r.attempts} attempts" if r.attempts > 1 else "")
@@ -60,19 +51,21 @@ def fetch_demo(count: int, concurrency: int) -> None:
             )
             summary = ", ".join(f"{n}x {what}" for what, n in sorted(outcomes.items()))
             rate = len(results) / seconds
-            print(f"{package:<14} {backend:<8} {seconds:>8.2f} {rate:>7.0f}  {summary}")
+            where = f"{target.package:<14} {target.backend:<8}"
+            print(f"{where} {seconds:>8.2f} {rate:>7.0f}  {summary}")
 
         print("\ncrawling the local site of 40 pages:")
-        for package, backend in TARGETS:
-            fetch = importlib.import_module(f"{package}.fetch")
+        for target in TARGETS:
+            fetch = target.module("fetch")
 
             async def crawl(module: Any = fetch) -> dict[str, Any]:
                 pages: dict[str, Any] = await module.crawl(server.url("/site/40/0"), concurrency=4)
                 return pages
 
-            pages = anyio.run(crawl, backend=backend)
+            pages = target.run(crawl)
             statuses = sorted({str(status) for status in pages.values()})
-            print(f"  {package:<14} {backend:<8} {len(pages)} pages, statuses {statuses}")
+            where = f"{target.package:<14} {target.backend:<8}"
+            print(f"  {where} {len(pages)} pages, statuses {statuses}")
 
 
 def main(argv: list[str]) -> int:

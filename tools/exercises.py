@@ -10,24 +10,17 @@ shared suite's results per target from the newest JUnit report in ``build/``.
 from __future__ import annotations
 
 import ast
-import re
 import textwrap
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("asyncio_impl", "trio_impl", "anyio_impl")
+from tools.registry import EXERCISES, PACKAGES, ROOT, SUITE_TARGET_IDS, target_id_in
+
 FRAMEWORKS = ("asyncio", "trio", "anyio", "trio_parallel")
-TARGETS = (
-    "asyncio_impl-asyncio",
-    "asyncio_impl-asyncio-eager",  # Python 3.12+ only: empty in a 3.11 report
-    "trio_impl-trio",
-    "anyio_impl-asyncio",
-    "anyio_impl-asyncio-native",
-    "anyio_impl-trio",
-)
+# The suite's targets; the eager one exists on Python 3.12+ only (empty in a 3.11 report).
+TARGETS = SUITE_TARGET_IDS
 
 
 @dataclass
@@ -62,8 +55,10 @@ class Exercise:
 
 
 def exercise_names(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> list[str]:
+    """The modules every package defines: the registry's exercises first, in its order."""
     found = [{p.stem for p in (root / package).glob("[!_]*.py")} for package in packages]
-    return sorted(set.intersection(*found)) if found else []
+    shared = set.intersection(*found) if found else set()
+    return [name for name in EXERCISES if name in shared] + sorted(shared - set(EXERCISES))
 
 
 def load(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> list[Exercise]:
@@ -154,9 +149,6 @@ def _trim(chain: str) -> str:
     return ".".join(keep)
 
 
-_ID = re.compile(r"\[([a-z_]+_impl-(?:asyncio|trio)(?:-native)?(?:-eager)?)")
-
-
 def suite_results(root: Path = ROOT) -> dict[str, dict[str, Counter[str]]]:
     """``{exercise: {target: Counter(passed=, failed=, xfailed=)}}`` from the newest JUnit file."""
     reports = sorted((root / "build").glob("junit*.xml"), key=lambda p: p.stat().st_mtime)
@@ -167,8 +159,8 @@ def suite_results(root: Path = ROOT) -> dict[str, dict[str, Counter[str]]]:
         module = case.get("classname", "").rsplit(".", 1)[-1]
         if not module.startswith("test_"):
             continue
-        match = _ID.search(case.get("name", ""))
-        if match is None:
+        target = target_id_in(case.get("name", ""))
+        if target is None:
             continue
         outcome = "passed"
         for child in case:
@@ -181,5 +173,5 @@ def suite_results(root: Path = ROOT) -> dict[str, dict[str, Counter[str]]]:
                     else "skipped"
                 )
         exercise = module.removeprefix("test_")
-        results.setdefault(exercise, {}).setdefault(match.group(1), Counter())[outcome] += 1
+        results.setdefault(exercise, {}).setdefault(target, Counter())[outcome] += 1
     return results

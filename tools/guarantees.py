@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import anyio
 import trio
 import trio.testing
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from shared_tests.virtual_time import new_virtual_time_loop
+from testkit.virtual_time import new_virtual_time_loop
 
 Probe = Callable[[], Awaitable[bool]]
 

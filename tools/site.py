@@ -28,9 +28,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import exercises as model
+from tools import exercises as model
 
 OUT = model.ROOT / "build" / "site"
 

@@ -22,8 +22,9 @@ from typing import TypeVar
 
 import trio
 
+from sansio.validate import check_callables
+
 from ._tasks import call_child
-from ._validate import check_callables
 
 __all__ = ["completed"]
 

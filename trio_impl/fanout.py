@@ -24,8 +24,9 @@ from typing import TypeVar
 
 import trio
 
+from sansio.validate import check_callables, check_count
+
 from ._tasks import call_child
-from ._validate import check_callables, check_count
 
 __all__ = ["run_all"]
 

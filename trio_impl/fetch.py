@@ -27,7 +27,7 @@ from typing import cast
 import httpx
 import trio
 
-from ._http import (
+from sansio.fetch import (
     BASE_DELAY,
     MAX_DELAY,
     RETRY_AFTER_LIMIT,
@@ -45,7 +45,8 @@ from ._http import (
     same_site,
     unrequestable,
 )
-from ._validate import check_count, check_number
+from sansio.validate import check_count, check_number
+
 from .rate_limit import RateLimiter
 from .retry import retry
 from .workers import process

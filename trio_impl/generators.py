@@ -34,9 +34,9 @@ from typing import TypeVar, cast
 
 import trio
 
-from ._iterables import check_async_iterable, closing_iterator
-from ._schedule import next_tick
-from ._validate import check_callable, check_count, check_number
+from sansio.iterables import check_async_iterable, closing_iterator
+from sansio.schedule import next_tick
+from sansio.validate import check_callable, check_count, check_number
 
 __all__ = ["ticker", "paginate", "batched", "merged"]
 

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import trio
 import trio_parallel  # pyright: ignore[reportMissingTypeStubs]  (untyped)
 
-from ._validate import check_callable
+from sansio.validate import check_callable
 
 __all__ = ["run_blocking", "run_in_process"]
 

@@ -22,8 +22,9 @@ from typing import Generic, TypeVar
 
 import trio
 
+from sansio.validate import check_callables, check_number
+
 from ._tasks import call_child
-from ._validate import check_callables, check_number
 
 __all__ = ["first_completed", "staggered_race"]
 

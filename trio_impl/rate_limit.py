@@ -30,7 +30,7 @@ from types import TracebackType
 
 import trio
 
-from ._validate import check_count, check_number
+from sansio.validate import check_count, check_number
 
 __all__ = ["RateLimiter"]
 

@@ -28,7 +28,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import trio
 
-from ._retry_options import NEVER_RETRIED, RetryOptions, check_options
+from sansio.retry import NEVER_RETRIED, RetryOptions, check_options
 
 __all__ = ["retry", "retrying"]
 

@@ -18,8 +18,9 @@ from typing import TypeVar
 
 import trio
 
+from sansio.validate import check_callable, check_number
+
 from ._tasks import run_shielded
-from ._validate import check_callable, check_number
 
 __all__ = ["call_with_timeout", "call_or_default", "run_with_cleanup"]
 

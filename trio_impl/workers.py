@@ -23,9 +23,10 @@ from typing import Any, TypeVar
 
 import trio
 
-from ._iterables import check_items, iterate
+from sansio.iterables import check_items, iterate
+from sansio.validate import check_callable, check_count
+
 from ._tasks import call_child
-from ._validate import check_callable, check_count
 
 __all__ = ["process"]
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-from shared_tests.targets import EAGER_DEFAULT
-from shared_tests.virtual_time import eager_tasks, new_virtual_time_loop
+from testkit.virtual_time import new_virtual_time_loop
+from tools.registry import SUITE_TARGETS
 
 
 def pytest_asyncio_loop_factories(
@@ -22,6 +22,9 @@ def pytest_asyncio_loop_factories(
 ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
     del config, item
     factories = {"virtual_time": new_virtual_time_loop}
-    if EAGER_DEFAULT:
-        factories["eager_virtual_time"] = eager_tasks(new_virtual_time_loop)
+    for target in SUITE_TARGETS:
+        if target.package == "asyncio_impl" and target.eager:
+            eager = target.loop_factory(new_virtual_time_loop)
+            assert eager is not None
+            factories["eager_virtual_time"] = eager
     return factories

@@ -1,8 +1,7 @@
-"""Argument checks shared by this package's exercises (contract rule 3).
+"""Argument checks that every exercise in every package uses (contract rule 3).
 
 Out-of-range numbers and NaN raise ``ValueError``; the wrong kind of argument
-raises ``TypeError``; every message names the parameter.  Each package keeps
-its own copy so that it can be read, and copied, on its own.
+raises ``TypeError``; every message names the parameter.
 """
 
 from __future__ import annotations

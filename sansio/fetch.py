@@ -1,7 +1,7 @@
 """The framework-free half of the fetch exercise: results, URL checks, links, Retry-After.
 
-Each package keeps an identical copy (the suite checks), so that the
-framework-specific half in ``fetch.py`` is all there is to compare.
+All three packages import it, so that the framework-specific half in each
+``fetch.py`` is all there is to compare.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from ._validate import check_callable, check_count, check_number
+from .validate import check_callable, check_count, check_number
 
 # Never retried whatever retry_on says, besides the backend's cancellation.
 NEVER_RETRIED: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, GeneratorExit)
