@@ -10,6 +10,8 @@ shared suite's results per target from the newest JUnit report in ``build/``.
 from __future__ import annotations
 
 import ast
+import difflib
+import itertools
 import textwrap
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -91,6 +93,11 @@ def read_version(package: str, source: str) -> Version:
 
 def code_lines(source: str) -> int:
     """Lines that hold code: no blank lines, comments or docstrings."""
+    return len(statements(source))
+
+
+def statements(source: str) -> list[str]:
+    """The lines that hold code, stripped of indentation and trailing comments."""
     try:
         tree = ast.parse(source)
     except SyntaxError:  # a method's source on its own: dedent first
@@ -102,11 +109,18 @@ def code_lines(source: str) -> int:
             value = body[0].value
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 docstrings.update(range(body[0].lineno, (body[0].end_lineno or 0) + 1))
-    return sum(
-        1
+    return [
+        line.split("  #")[0].strip()
         for number, line in enumerate(source.splitlines(), start=1)
         if line.strip() and not line.strip().startswith("#") and number not in docstrings
-    )
+    ]
+
+
+def differing_lines(first: str, second: str) -> int:
+    """Code lines of two versions that a line diff cannot pair up (in either one)."""
+    a, b = statements(first), statements(second)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return len(a) + len(b) - 2 * sum(block.size for block in matcher.get_matching_blocks())
 
 
 def primitives(tree: ast.AST) -> list[str]:
@@ -175,3 +189,22 @@ def suite_results(root: Path = ROOT) -> dict[str, dict[str, Counter[str]]]:
         exercise = module.removeprefix("test_")
         results.setdefault(exercise, {}).setdefault(target, Counter())[outcome] += 1
     return results
+
+
+def main() -> None:
+    """``python -m tools.exercises``: per exercise, the code lines that differ between versions."""
+    pairs = list(itertools.pairwise(PACKAGES))
+    print(f"{'exercise':<12}" + "".join(f"{a[:-5] + ' vs ' + b[:-5]:>16}" for a, b in pairs))
+    totals = [0] * len(pairs)
+    for exercise in load():
+        counts = [
+            differing_lines(exercise.versions[a].source, exercise.versions[b].source)
+            for a, b in pairs
+        ]
+        totals = [t + c for t, c in zip(totals, counts, strict=True)]
+        print(f"{exercise.name:<12}" + "".join(f"{c:>16}" for c in counts))
+    print(f"{'total':<12}" + "".join(f"{t:>16}" for t in totals))
+
+
+if __name__ == "__main__":
+    main()
