@@ -21,7 +21,6 @@ nox.options.download_python = "never"
 
 PYTHONS = ["3.11", "3.12", "3.13"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
-PACKAGES = ["asyncio_impl", "trio_impl", "anyio_impl"]
 
 
 def _expose_pyenv_versions() -> None:
