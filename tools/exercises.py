@@ -191,19 +191,25 @@ def suite_results(root: Path = ROOT) -> dict[str, dict[str, Counter[str]]]:
     return results
 
 
+SIZE_TABLE_HEAD = (
+    "| exercise | asyncio_impl | trio_impl | anyio_impl | differ: asyncio vs trio | trio vs anyio |"
+)
+
+
+def size_table(exercises: list[Exercise]) -> list[str]:
+    """The README's table: code lines per version, and the lines a line diff cannot pair up."""
+    rows = [SIZE_TABLE_HEAD, "|---|---:|---:|---:|---:|---:|"]
+    for exercise in exercises:
+        sources = [exercise.versions[p].source for p in PACKAGES]
+        sizes = [exercise.versions[p].lines_of_code for p in PACKAGES]
+        differ = [differing_lines(a, b) for a, b in itertools.pairwise(sources)]
+        rows.append(f"| `{exercise.name}` | " + " | ".join(map(str, sizes + differ)) + " |")
+    return rows
+
+
 def main() -> None:
-    """``python -m tools.exercises``: per exercise, the code lines that differ between versions."""
-    pairs = list(itertools.pairwise(PACKAGES))
-    print(f"{'exercise':<12}" + "".join(f"{a[:-5] + ' vs ' + b[:-5]:>16}" for a, b in pairs))
-    totals = [0] * len(pairs)
-    for exercise in load():
-        counts = [
-            differing_lines(exercise.versions[a].source, exercise.versions[b].source)
-            for a, b in pairs
-        ]
-        totals = [t + c for t, c in zip(totals, counts, strict=True)]
-        print(f"{exercise.name:<12}" + "".join(f"{c:>16}" for c in counts))
-    print(f"{'total':<12}" + "".join(f"{t:>16}" for t in totals))
+    """``python -m tools.exercises``: the README's table of sizes and differing lines."""
+    print("\n".join(size_table(load())))
 
 
 if __name__ == "__main__":
