@@ -4,7 +4,7 @@ The drift check compares every target package against this table: the
 names must be defined in this order (extra names may sit between them), and
 each must take exactly these parameters.  Signatures are written without
 annotations: name, kind (``*``, ``/``, ``**``) and default are what callers
-depend on.  Add a module here when its exercise lands.
+depend on.  Add a module here when its exercise lands, in ``tools.registry.EXERCISES``'s order.
 """
 
 from __future__ import annotations
@@ -17,17 +17,20 @@ CONTRACT: dict[str, dict[str, str]] = {
         "run_with_heartbeat": "(work, *, interval, beat)",
         "run_after_ready": "(service, client)",
     },
+    "racing": {
+        "first_completed": "(fns)",
+        "staggered_race": "(fns, *, delay)",
+    },
     "completion": {
         "completed": "(fns)",
     },
     "errors": {
         "run_settled": "(fns)",
     },
-    "fetch": {
-        "fetch_all": (
-            "(urls, *, concurrency=10, request_timeout=10.0, retries=2, rate=None, client=None)"
-        ),
-        "crawl": "(start_url, *, max_pages=100, concurrency=5, request_timeout=10.0)",
+    "timeouts": {
+        "call_with_timeout": "(fn, seconds)",
+        "call_or_default": "(fn, seconds, default)",
+        "run_with_cleanup": "(work, cleanup, *, cleanup_timeout)",
     },
     "generators": {
         "ticker": "(interval, *, count=None)",
@@ -35,19 +38,11 @@ CONTRACT: dict[str, dict[str, str]] = {
         "batched": "(source, *, size, max_wait)",
         "merged": "(*sources)",
     },
-    "offload": {
-        "run_blocking": "(fn, *args)",
-        "run_in_process": "(fn, *args)",
-    },
-    "pool": {
-        "Pool": "(factory, *, max_size, close=None, acquire_timeout=None)",
-    },
     "rate_limit": {
         "RateLimiter": "(rate, period=1.0, *, burst=None)",
     },
-    "racing": {
-        "first_completed": "(fns)",
-        "staggered_race": "(fns, *, delay)",
+    "workers": {
+        "process": "(items, handler, *, workers, queue_size=None)",
     },
     "retry": {
         "retry": (
@@ -56,13 +51,18 @@ CONTRACT: dict[str, dict[str, str]] = {
         ),
         "retrying": "(**options)",
     },
-    "timeouts": {
-        "call_with_timeout": "(fn, seconds)",
-        "call_or_default": "(fn, seconds, default)",
-        "run_with_cleanup": "(work, cleanup, *, cleanup_timeout)",
+    "pool": {
+        "Pool": "(factory, *, max_size, close=None, acquire_timeout=None)",
     },
-    "workers": {
-        "process": "(items, handler, *, workers, queue_size=None)",
+    "fetch": {
+        "fetch_all": (
+            "(urls, *, concurrency=10, request_timeout=10.0, retries=2, rate=None, client=None)"
+        ),
+        "crawl": "(start_url, *, max_pages=100, concurrency=5, request_timeout=10.0)",
+    },
+    "offload": {
+        "run_blocking": "(fn, *args)",
+        "run_in_process": "(fn, *args)",
     },
 }
 

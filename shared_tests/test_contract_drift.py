@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from .contract import CONTRACT, EXTRAS
+from tools.registry import EXERCISES
 
+from .contract import CONTRACT, EXTRAS
 
 
 def bare_signature(obj: object) -> str:
@@ -53,7 +53,7 @@ def order_problem(expected: list[str], actual: list[str]) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("module_name", sorted(CONTRACT))
+@pytest.mark.parametrize("module_name", EXERCISES)
 def test_public_names_and_parameters_match_the_contract(package: str, module_name: str) -> None:
     module = importlib.import_module(f"{package}.{module_name}")
     expected = CONTRACT[module_name]
@@ -81,7 +81,7 @@ def test_public_names_and_parameters_match_the_contract(package: str, module_nam
     )
 
 
-@pytest.mark.parametrize("module_name", sorted(CONTRACT))
+@pytest.mark.parametrize("module_name", EXERCISES)
 def test_docstrings_state_blocking_cancellation_and_errors(package: str, module_name: str) -> None:
     module = importlib.import_module(f"{package}.{module_name}")
     assert module.__doc__, f"{package}.{module_name} has no module docstring"
@@ -90,3 +90,7 @@ def test_docstrings_state_blocking_cancellation_and_errors(package: str, module_
         assert "cancel" in doc.lower(), (
             f"{package}.{module_name}.{name}: the docstring must say what cancellation does"
         )
+
+
+def test_the_contract_table_lists_the_registrys_exercises_in_order() -> None:
+    assert tuple(CONTRACT) == EXERCISES
