@@ -1,5 +1,16 @@
 """Concurrent execution: run many async callables, collect results in order.
 
+Sample use::
+
+    >>> from functools import partial
+    >>> async def double(n):
+    ...     await anyio.sleep(0)
+    ...     return 2 * n
+    >>> async def main():
+    ...     return await run_all([partial(double, n) for n in range(5)], limit=2)
+    >>> anyio.run(main)
+    [0, 2, 4, 6, 8]
+
 ``run_all`` opens a task group, which gives the structured guarantees on
 both backends: the first failure cancels the siblings, the group waits for
 all of them, and every failure comes out in one ``ExceptionGroup``.
@@ -9,15 +20,7 @@ They are a task group underneath (``create_task`` and a ``TaskHandle`` per
 child), so they give the same guarantees: a failure comes out as an
 ``ExceptionGroup`` and cancels the rest.  They take coroutine objects
 instead of callables and have no concurrency limit, so ``run_all`` spells the
-task group out, with the limit.  Every ``start_soon`` in anyio 4.14+ also
-pays for a ``TaskHandle`` (a cancel scope, an event and a wrapper coroutine).
-
-Sample run::
-
-    >>> async def main():
-    ...     return await run_all([partial(anyio.sleep, 0.2), partial(anyio.sleep, 0.1)])
-    >>> anyio.run(main, backend="trio")
-    [None, None]
+task group out, with the limit.
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ async def run_all(
     Raises:
         ExceptionGroup: every child failure, after the first one cancelled
             the siblings and all of them finished.
-        ValueError: ``limit < 1``.  TypeError: a non-callable in ``fns``.
+        ValueError: ``limit < 1``.
+        TypeError: a non-callable in ``fns``.
 
     Blocks until every child has finished.  Cancelling the caller cancels
     every child and waits for them before the cancellation propagates.

@@ -1,5 +1,15 @@
 """A queue-based worker pool: one lazy producer, ``workers`` consumers, results in order.
 
+Sample use::
+
+    >>> async def double(n):
+    ...     await anyio.sleep(0)
+    ...     return 2 * n
+    >>> async def main():
+    ...     return await process(range(5), double, workers=2)
+    >>> anyio.run(main)
+    [0, 2, 4, 6, 8]
+
 The queue is a memory object stream of ``queue_size``, used exactly as
 trio's memory channel: the producer owns the send stream and closes it when
 the input is exhausted (``async with send``); each worker owns a clone of
@@ -58,8 +68,8 @@ async def process(
         ExceptionGroup: a handler (or the input) failed; the producer and
             every worker were cancelled and have finished, and an async
             generator input was closed.
-        ValueError: ``workers < 1`` or ``queue_size < 1``.  TypeError:
-            ``items`` is not iterable or ``handler`` not callable.
+        ValueError: ``workers < 1`` or ``queue_size < 1``.
+        TypeError: ``items`` is not iterable or ``handler`` not callable.
 
     Blocks until every item is handled.  Cancelling the caller cancels the
     producer and every worker.

@@ -1,149 +1,66 @@
-"""Task helpers that asyncio lacks and trio's nurseries make unnecessary."""
+"""Task helpers: a guard around a child's callable, spawning, and shielded cleanup.
+
+``spawn`` and ``cancel_and_wait`` are what asyncio needs to give the
+guarantees that trio's nurseries give natively.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
-def no_limit_as_none(seconds: float) -> float | None:
-    """``asyncio.timeout`` spells "no limit" ``None``; the contract spells it ``math.inf``."""
-    return None if math.isinf(seconds) else seconds
-
-
-def being_cancelled() -> bool:
-    """Whether the current task has been asked to cancel (3.11+'s ``cancelling()``).
-
-    Any asyncio code can raise ``CancelledError`` without its task being
-    cancelled (awaiting a future that someone else cancelled does).  A
-    ``TaskGroup`` then counts the child as cancelled rather than failed: its
-    siblings run on and its result silently goes missing.  This tells the
-    two apart; ``stray_cancellation`` is the failure to raise instead.
-    """
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-def stray_cancellation(fn: object) -> RuntimeError:
-    """The failure that replaces a ``CancelledError`` ``fn`` raised uncancelled."""
-    return RuntimeError(f"{fn!r} raised CancelledError without being cancelled")
-
-
 async def call_child(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     """Await ``fn(*args)`` in a child task; a cancellation nobody asked for is a failure.
 
-    See ``being_cancelled``.  Per-item loops (``workers``) and
-    ``Spawner.spawn_call`` do the same inline, to save a coroutine per call.
+    A child that lets ``CancelledError`` escape without its task being
+    cancelled (awaiting a future that someone else cancelled, say) is counted
+    by its ``TaskGroup`` as cancelled, not failed: the siblings run on and the
+    child's result goes missing.  A real cancellation (the task's
+    ``cancelling()`` count, 3.11+) re-raises; anything else becomes a
+    ``RuntimeError``.
     """
     try:
         return await fn(*args)
     except asyncio.CancelledError as exc:
-        if being_cancelled():
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
             raise
-        raise stray_cancellation(fn) from exc
+        raise RuntimeError(f"{fn!r} raised {type(exc).__name__} without being cancelled") from exc
 
 
-class Spawner:
-    """Spawns a ``TaskGroup``'s children, and nothing more once one has failed.
+async def spawn(
+    group: asyncio.TaskGroup, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any
+) -> asyncio.Task[T]:
+    """``group.create_task(fn(*args))``; end the spawning loop if the child has already failed.
 
-    A trio nursery's spawning loop stops at the first failure (the parent is
-    cancelled at its next checkpoint, and ``start_soon`` never runs a child at
-    once).  A ``TaskGroup`` hears of a failure from a done callback, one loop
-    step late.  A task created meanwhile is normally cancelled before its
-    first step.  But under the eager task factory (3.12+), ``create_task``
-    runs the child up to its first ``await``: it really starts.  And a child
-    that fails right there shuts the group down, so the loop's next
-    ``create_task`` raises ``RuntimeError`` and leaks its coroutine.  Here each
-    child sets a flag as it fails, and ``spawn`` checks it.
+    Under the eager task factory (3.12+) ``create_task`` runs the child up to
+    its first ``await``, so it can fail right there.  A trio nursery's
+    spawning loop stops at a failure by itself; this makes an asyncio one do
+    the same.
 
-    That flag needs a wrapper coroutine around every child, and a coroutine
-    per child is most of what a ``TaskGroup`` child costs beyond its task.
-    So the one wrapper, ``_run``, also does what ``run_all`` would otherwise
-    add two more for: ``call_child``'s check and keeping the result
-    (``spawn_call``).
+    Returns:
+        The child's task.
 
-    Args:
-        group: the ``TaskGroup`` the children belong to.
-        on_success: called each time a child returns (not when it fails or
-            is cancelled), from inside that child.
+    Raises:
+        CancelledError: the child failed inside ``create_task``; this is the
+            group cancelling the caller, and the group's ``async with`` then
+            raises the failure.
+
+    Awaits (and so can be cancelled) only when the child has failed.
     """
-
-    def __init__(
-        self, group: asyncio.TaskGroup, *, on_success: Callable[[], object] | None = None
-    ) -> None:
-        self._group = group
-        self._on_success = on_success
-        self._failed = False
-
-    async def spawn(self, fn: Callable[..., Awaitable[object]], *args: Any) -> asyncio.Task[None]:
-        """Run ``fn(*args)`` in a new child task of the group, and return the task.
-
-        ``fn`` is the caller's own coroutine function: a ``CancelledError``
-        out of it is taken as a cancellation (guard user code inside it with
-        ``call_child``).
-
-        Raises:
-            CancelledError: a child has failed (perhaps this one, eagerly):
-                the group's own cancellation, which ends the spawning loop.
-
-        Awaits (and so can be cancelled) only once a child has failed.
-        """
-        if not self._failed:
-            task = self._group.create_task(self._run(fn, args, None, 0))
-            if not self._failed:  # under eager tasks the child has just run
-                return task
-        raise await self._group_cancellation()
-
-    async def spawn_call(
-        self, fn: Callable[[], Awaitable[object]], results: MutableMapping[int, Any], key: int
-    ) -> None:
-        """Run ``fn()`` in a new child task of the group; its result goes to ``results[key]``.
-
-        ``fn`` is the user's callable: as with ``call_child``, a
-        ``CancelledError`` it raises without its task being cancelled is a
-        failure (a ``RuntimeError``).  Otherwise as ``spawn``.
-        """
-        if not self._failed:
-            self._group.create_task(self._run(fn, (), results, key))
-            if not self._failed:  # under eager tasks the child has just run
-                return
-        raise await self._group_cancellation()
-
-    async def _group_cancellation(self) -> asyncio.CancelledError:
-        # The group cancels this task for the failure, at once under eager
-        # tasks, else from a callback due before our next step.  Take that
-        # cancellation here, inside the group: on 3.12 it would otherwise stay
-        # pending and hit the caller's next await (CPython gh-116720).
+    task = group.create_task(fn(*args))
+    if task.done() and not task.cancelled() and task.exception() is not None:
+        # The group is shutting down: its next create_task would raise
+        # RuntimeError (and on 3.12 leave the coroutine never awaited).  Take the
+        # cancellation it has sent us here, inside the group: on 3.12 it would
+        # otherwise stay pending and hit the caller's next await (CPython gh-116720).
         await asyncio.sleep(0)
-        return asyncio.CancelledError()  # not reached; if it were, this leaves the loop too
-
-    async def _run(
-        self,
-        fn: Callable[..., Awaitable[object]],
-        args: tuple[Any, ...],
-        results: MutableMapping[int, Any] | None,  # None: from spawn(), else spawn_call()
-        key: int,
-    ) -> None:
-        if self._failed:
-            return  # created before a sibling failed, but not started: never start it
-        try:
-            result = await fn(*args)
-        except asyncio.CancelledError as exc:
-            if results is None or being_cancelled():
-                raise  # a cancelled child is not a failure (nor is it to the TaskGroup)
-            self._failed = True
-            raise stray_cancellation(fn) from exc
-        except BaseException:
-            self._failed = True
-            raise
-        if results is not None:
-            results[key] = result
-        if self._on_success is not None:
-            self._on_success()
+    return task
 
 
 async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> bool:
@@ -164,6 +81,11 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> bool:
             caller_cancelled = True
         pending = {task for task in pending if not task.done()}
     return caller_cancelled
+
+
+def no_limit_as_none(seconds: float) -> float | None:
+    """``asyncio.timeout`` spells "no limit" ``None``; the contract spells it ``math.inf``."""
+    return None if math.isinf(seconds) else seconds
 
 
 async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = math.inf) -> None:
@@ -196,3 +118,13 @@ async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = mat
     if caller_cancelled:
         raise asyncio.CancelledError from task.exception()
     task.result()
+
+
+class Spawner:
+    """Spawns into a ``TaskGroup`` with ``spawn``: kept only while ``background`` imports it."""
+
+    def __init__(self, group: asyncio.TaskGroup) -> None:
+        self._group = group
+
+    async def spawn(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> asyncio.Task[T]:
+        return await spawn(self._group, fn, *args)

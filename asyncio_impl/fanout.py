@@ -1,24 +1,28 @@
 """Concurrent execution: run many async callables, collect results in order.
 
+Sample use::
+
+    >>> from functools import partial
+    >>> async def double(n):
+    ...     await asyncio.sleep(0)
+    ...     return 2 * n
+    >>> async def main():
+    ...     return await run_all([partial(double, n) for n in range(5)], limit=2)
+    >>> asyncio.run(main())
+    [0, 2, 4, 6, 8]
+
 ``run_all`` uses ``asyncio.TaskGroup`` (3.11+), which gives the structured
 guarantees natively: the first failure cancels the siblings, the group waits
 for all of them, and every failure comes out in one ``ExceptionGroup``.  But
-the loop that spawns the children must stop at a failure by itself: under
-the eager task factory (3.12+) a child can start, or fail, inside
-``create_task`` (``_tasks.Spawner`` says how).
+the loop that spawns the children must stop at a failure by itself: the
+group hears of it from a callback one loop step late, and under the eager
+task factory (3.12+) a child can fail inside ``create_task``
+(``_tasks.spawn``).
 
 ``run_all_gather`` keeps the same contract on ``asyncio.gather``, which gives
 none of that: on the first failure gather returns at once and leaves the
 siblings running (orphans), it reports only the first error and silently
 marks the others retrieved.  The extra lines in it are the price.
-
-Sample run::
-
-    >>> async def main():
-    ...     return await run_all([lambda: asyncio.sleep(0.2, "a"),
-    ...                           lambda: asyncio.sleep(0.1, "b")])
-    >>> asyncio.run(main())
-    ['a', 'b']
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import TypeVar
 
 from sansio.validate import check_callables, check_count
 
-from ._tasks import Spawner, call_child, cancel_and_wait
+from ._tasks import call_child, cancel_and_wait, spawn
 
 __all__ = ["run_all", "run_all_gather"]
 
@@ -54,7 +58,8 @@ async def run_all(
     Raises:
         ExceptionGroup: every child failure, after the first one cancelled
             the siblings and all of them finished.
-        ValueError: ``limit < 1``.  TypeError: a non-callable in ``fns``.
+        ValueError: ``limit < 1``.
+        TypeError: a non-callable in ``fns``.
 
     Blocks until every child has finished.  Cancelling the caller cancels
     every child and waits for them before the cancellation propagates.
@@ -67,17 +72,22 @@ async def run_all(
     # order and no more than ``limit`` tasks ever exist.
     slots = asyncio.Semaphore(limit) if limit is not None else None
 
+    async def run_one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
+        results[index] = await call_child(fn)
+        # Only a success frees its slot: after a failure no new child may
+        # start before the cancellation reaches the parent.
+        if slots is not None:
+            slots.release()
+
     async with asyncio.TaskGroup() as group:
-        # Stops at the first failure, as a nursery does.  Only a success frees
-        # its slot: after a failure no new child may start before the
-        # cancellation reaches the parent.
-        children = Spawner(group, on_success=slots.release if slots is not None else None)
         for index, fn in enumerate(fns):
             if slots is not None:
                 await slots.acquire()
-            # A sibling may have failed as this slot freed: spawn starts nothing then.
-            # The child stores fn's result in results[index].
-            await children.spawn_call(fn, results, index)
+                # A sibling may have failed as this slot freed: start nothing
+                # then.  A turn of the loop, since the group learns of the
+                # failure from a callback that may not have run yet.
+                await asyncio.sleep(0)
+            await spawn(group, run_one, index, fn)
     return [results[index] for index in range(len(fns))]
 
 

@@ -1,13 +1,24 @@
 """A queue-based worker pool: one lazy producer, ``workers`` consumers, results in order.
 
+Sample use::
+
+    >>> async def double(n):
+    ...     await asyncio.sleep(0)
+    ...     return 2 * n
+    >>> async def main():
+    ...     return await process(range(5), double, workers=2)
+    >>> asyncio.run(main())
+    [0, 2, 4, 6, 8]
+
 The queue is an ``asyncio.Queue(queue_size)``.  A queue cannot be closed
 before Python 3.13, so the producer tells the workers it is done with one
 sentinel per worker; on 3.13+ it calls ``Queue.shutdown()``, after which
-``get()`` drains what is left and then raises ``QueueShutDown``.  Both are
-here, picked by version.  There is no ``join()``: the lesson's
-``queue.join()`` hangs forever when a worker dies before ``task_done()``;
-here a handler failure fails the ``TaskGroup``, which cancels the producer
-and every worker, so nothing waits for a ``task_done()`` that never comes.
+``get()`` drains what is left and then raises ``QueueShutDown``
+(``_queues.close`` and ``drain`` pick by version).  There is no ``join()``:
+the lesson's ``queue.join()`` hangs forever when a worker dies before
+``task_done()``; here a handler failure fails the ``TaskGroup``, which
+cancels the producer and every worker, so nothing waits for a
+``task_done()`` that never comes.
 
 Backpressure: an item is taken from ``items`` only when the producer is
 about to put it, so at most ``workers`` (being handled) + ``queue_size`` (in
@@ -18,14 +29,15 @@ of the iterator at once, however long the input.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from sansio.iterables import check_items, closing_iterator
+from sansio.iterables import check_items, iterate
 from sansio.validate import check_callable, check_count
 
-from ._queues import CLOSED, QueueShutDown, close
-from ._tasks import Spawner, being_cancelled, stray_cancellation
+from ._queues import close, drain
+from ._tasks import call_child, spawn
 
 __all__ = ["process"]
 
@@ -55,8 +67,8 @@ async def process(
         ExceptionGroup: a handler (or the input) failed; the producer and
             every worker were cancelled and have finished, and an async
             generator input was closed.
-        ValueError: ``workers < 1`` or ``queue_size < 1``.  TypeError:
-            ``items`` is not iterable or ``handler`` not callable.
+        ValueError: ``workers < 1`` or ``queue_size < 1``.
+        TypeError: ``items`` is not iterable or ``handler`` not callable.
 
     Blocks until every item is handled.  Cancelling the caller cancels the
     producer and every worker.
@@ -69,50 +81,21 @@ async def process(
     results: list[Any] = []
     queue: asyncio.Queue[tuple[int, Item]] = asyncio.Queue(queue_size)
 
-    # Both loops below run once per item and do little else, so they are
-    # written out: no async generator (``iterate``, ``drain``) nor
-    # ``call_child`` coroutine per item.  Each cost 0.1-0.3 µs per item, half
-    # a queue operation; together a quarter of the throughput.
-
     async def produce() -> None:
-        if isinstance(items, AsyncIterable):
-            # Closed on the way out: when the producer is cancelled, the input
-            # is closed now, not later by the garbage collector in some other task.
-            async with closing_iterator(items) as stream:
-                async for item in stream:
-                    results.append(None)
-                    await queue.put((len(results) - 1, item))
-        else:
-            iterator = iter(items)
-            try:
-                for item in iterator:
-                    results.append(None)
-                    await queue.put((len(results) - 1, item))
-            finally:
-                close_input = getattr(iterator, "close", None)  # a generator: run its finally
-                if close_input is not None:
-                    close_input()
+        # aclosing: when the producer is cancelled, the input is closed now,
+        # not later by the garbage collector in some other task.
+        async with contextlib.aclosing(iterate(items)) as stream:
+            async for item in stream:
+                results.append(None)
+                await queue.put((len(results) - 1, item))
         await close(queue, workers)
 
     async def work() -> None:
-        while True:
-            try:
-                pair = await queue.get()
-            except QueueShutDown:  # closed and empty (3.13+)
-                return
-            if pair is CLOSED:  # before 3.13
-                return
-            index, item = pair
-            try:
-                results[index] = await handler(item)
-            except asyncio.CancelledError as exc:  # as call_child
-                if being_cancelled():
-                    raise
-                raise stray_cancellation(handler) from exc
+        async for index, item in drain(queue):
+            results[index] = await call_child(handler, item)
 
     async with asyncio.TaskGroup() as group:
-        children = Spawner(group)  # stops at the first failure, as a nursery does
-        await children.spawn(produce)
+        await spawn(group, produce)
         for _ in range(workers):
-            await children.spawn(work)
+            await spawn(group, work)
     return results

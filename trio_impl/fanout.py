@@ -1,5 +1,16 @@
 """Concurrent execution: run many async callables, collect results in order.
 
+Sample use::
+
+    >>> from functools import partial
+    >>> async def double(n):
+    ...     await trio.sleep(0)
+    ...     return 2 * n
+    >>> async def main():
+    ...     return await run_all([partial(double, n) for n in range(5)], limit=2)
+    >>> trio.run(main)
+    [0, 2, 4, 6, 8]
+
 ``run_all`` opens a nursery, which gives the structured guarantees natively:
 the first failure cancels the siblings, the nursery waits for all of them,
 and every failure comes out in one ``ExceptionGroup`` (trio's
@@ -8,13 +19,6 @@ and every failure comes out in one ``ExceptionGroup`` (trio's
 trio schedules newly spawned tasks in no fixed order, on purpose, so the
 children themselves cannot be trusted to queue on a limiter in input order:
 the parent takes the slot before it spawns.
-
-Sample run::
-
-    >>> async def main():
-    ...     return await run_all([partial(trio.sleep, 0.2), partial(trio.sleep, 0.1)])
-    >>> trio.run(main)
-    [None, None]
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ async def run_all(
     Raises:
         ExceptionGroup: every child failure, after the first one cancelled
             the siblings and all of them finished.
-        ValueError: ``limit < 1``.  TypeError: a non-callable in ``fns``.
+        ValueError: ``limit < 1``.
+        TypeError: a non-callable in ``fns``.
 
     Blocks until every child has finished.  Cancelling the caller cancels
     every child and waits for them before the cancellation propagates.
