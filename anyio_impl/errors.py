@@ -1,5 +1,18 @@
 """Settle everything: run all, collect each result or the exception it raised.
 
+Sample use::
+
+    >>> from functools import partial
+    >>> async def check(n):
+    ...     await anyio.sleep(0)
+    ...     if n < 0:
+    ...         raise ValueError(f"negative: {n}")
+    ...     return n
+    >>> async def main():
+    ...     return await run_settled([partial(check, 1), partial(check, -2)])
+    >>> anyio.run(main)
+    [1, ValueError('negative: -2')]
+
 anyio has no ``return_exceptions``: each child catches its own ``Exception``
 and stores it.  A non-``Exception`` failure (``KeyboardInterrupt``, the
 caller's cancellation) is not caught, so the task group cancels the siblings

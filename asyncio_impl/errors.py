@@ -1,5 +1,18 @@
 """Settle everything: run all, collect each result or the exception it raised.
 
+Sample use::
+
+    >>> from functools import partial
+    >>> async def check(n):
+    ...     await asyncio.sleep(0)
+    ...     if n < 0:
+    ...         raise ValueError(f"negative: {n}")
+    ...     return n
+    >>> async def main():
+    ...     return await run_settled([partial(check, 1), partial(check, -2)])
+    >>> asyncio.run(main())
+    [1, ValueError('negative: -2')]
+
 This is ``gather(..., return_exceptions=True)`` with two differences that
 matter: only ``Exception`` instances are captured (gather's
 ``return_exceptions`` also turns a child's ``CancelledError`` into a result
@@ -15,7 +28,7 @@ from typing import TypeVar
 
 from sansio.validate import check_callables
 
-from ._tasks import Spawner, call_child
+from ._tasks import call_child, spawn
 
 __all__ = ["run_settled"]
 
@@ -50,7 +63,6 @@ async def run_settled(fns: Iterable[Callable[[], Awaitable[T]]]) -> list[T | Exc
             outcomes[index] = exc
 
     async with asyncio.TaskGroup() as group:
-        children = Spawner(group)  # stops at the first failure, as a nursery does
         for index, fn in enumerate(fns):
-            await children.spawn(settle, index, fn)
+            await spawn(group, settle, index, fn)
     return [outcomes[index] for index in range(len(fns))]

@@ -1,5 +1,18 @@
 """Settle everything: run all, collect each result or the exception it raised.
 
+Sample use::
+
+    >>> from functools import partial
+    >>> async def check(n):
+    ...     await trio.sleep(0)
+    ...     if n < 0:
+    ...         raise ValueError(f"negative: {n}")
+    ...     return n
+    >>> async def main():
+    ...     return await run_settled([partial(check, 1), partial(check, -2)])
+    >>> trio.run(main)
+    [1, ValueError('negative: -2')]
+
 trio has no ``return_exceptions``: each child catches its own ``Exception``
 and stores it.  A non-``Exception`` failure (``KeyboardInterrupt``, the
 caller's cancellation) is not caught, so the nursery cancels the siblings and
