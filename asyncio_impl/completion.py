@@ -1,5 +1,19 @@
 """Results as they complete, in a block that owns the tasks.
 
+Sample use::
+
+    >>> from functools import partial
+    >>> async def after(steps, value):
+    ...     for _ in range(steps):
+    ...         await asyncio.sleep(0)
+    ...     return value
+    >>> async def main():
+    ...     fns = [partial(after, 3, "slow"), partial(after, 1, "fast")]
+    ...     async with completed(fns) as results:
+    ...         return [pair async for pair in results]
+    >>> asyncio.run(main())
+    [(1, 'fast'), (0, 'slow')]
+
 ``asyncio.as_completed`` (the lesson's version) hands out results in
 completion order, but it owns nothing: break out of the loop and the
 remaining tasks keep running, unobserved (CPython issue 99933);
@@ -24,7 +38,7 @@ from typing import TypeVar
 
 from sansio.validate import check_callables
 
-from ._tasks import Spawner, call_child
+from ._tasks import call_child, spawn
 
 __all__ = ["completed", "as_completed_leaky"]
 
@@ -60,6 +74,7 @@ def completed(
 async def _completed(
     fns: list[Callable[[], Awaitable[T]]],
 ) -> AsyncGenerator[AsyncIterator[tuple[int, T]], None]:
+    # Unbounded: a finished child never waits for the reader; at most len(fns) items.
     finished: asyncio.Queue[tuple[int, T]] = asyncio.Queue()
 
     async def run_one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
@@ -67,8 +82,7 @@ async def _completed(
 
     results = _Results(finished, len(fns))
     async with asyncio.TaskGroup() as group:
-        children = Spawner(group)  # stops at the first failure, as a nursery does
-        tasks = [await children.spawn(run_one, index, fn) for index, fn in enumerate(fns)]
+        tasks = [await spawn(group, run_one, index, fn) for index, fn in enumerate(fns)]
         try:
             yield results
         finally:

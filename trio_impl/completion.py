@@ -1,5 +1,19 @@
 """Results as they complete, in a block that owns the tasks.
 
+Sample use::
+
+    >>> from functools import partial
+    >>> async def after(steps, value):
+    ...     for _ in range(steps):
+    ...         await trio.sleep(0)
+    ...     return value
+    >>> async def main():
+    ...     fns = [partial(after, 3, "slow"), partial(after, 1, "fast")]
+    ...     async with completed(fns) as results:
+    ...         return [pair async for pair in results]
+    >>> trio.run(main)
+    [(1, 'fast'), (0, 'slow')]
+
 ``completed`` is an async context manager around a nursery and a memory
 channel: each child sends ``(index, result)`` on its own clone of the send
 side and closes it when done, so the receive side ends exactly when the
