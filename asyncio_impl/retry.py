@@ -1,5 +1,17 @@
 """Retry with capped exponential backoff and full jitter.
 
+>>> import asyncio
+>>> async def main():
+...     calls = []
+...     async def flaky():
+...         calls.append(len(calls) + 1)
+...         if len(calls) < 3:
+...             raise ConnectionError(f"call {len(calls)} refused")
+...         return f"answered on call {len(calls)}"
+...     return await retry(flaky, attempts=5, base_delay=0.001, jitter=False)
+>>> asyncio.run(main())
+'answered on call 3'
+
 Before attempt n+1 the call sleeps d = min(max_delay, base_delay ·
 multiplier^(n−1)), or with ``jitter`` a uniform draw from [0, d] ("full
 jitter", as in stamina and the AWS architecture blog), using
@@ -7,18 +19,21 @@ jitter", as in stamina and the AWS architecture blog), using
 
 What must never be retried, whatever ``retry_on`` says: cancellation
 (``asyncio.CancelledError``, a ``BaseException`` since 3.8, so only a
-``retry_on`` of ``BaseException`` could catch it; tenacity issues 529 and 505), and
-``KeyboardInterrupt``, ``SystemExit`` and ``GeneratorExit``.  Giving up
-re-raises the last exception object itself, with a note (``add_note``)
-saying how many attempts were made, so tracebacks and ``except`` clauses see
-the real error.  ``fn`` runs in the caller's own task, so a cancellation
-exception from it is the caller's cancellation as far as anyone can tell:
-it propagates as is.  If ``fn`` turns the caller's cancellation into an error
-of its own, ``Task.cancelling()`` still shows the request: retry stops and
-raises ``CancelledError`` rather than retry (trio and anyio scopes cancel
-the next sleep instead).  stamina's defaults and reasoning (``docs/motivation.md``):
-bounded attempts and a deadline, jitter on by default, and only the
-exceptions you name retried.
+``retry_on`` of ``BaseException`` could catch it; tenacity issues 529 and
+505), and ``KeyboardInterrupt``, ``SystemExit`` and ``GeneratorExit``.
+Giving up re-raises the last exception object itself, with a note
+(``add_note``) saying how many attempts were made, so tracebacks and
+``except`` clauses see the real error.  ``fn`` runs in the caller's own
+task, so a cancellation exception from it is the caller's cancellation as
+far as anyone can tell: it propagates as is.
+
+Difference: asyncio's cancellation is one exception thrown once, not a
+state.  If ``fn`` turns the caller's cancellation into an error of its own,
+only the task's ``cancelling()`` count (3.11+) still shows the request, so
+``retry`` checks it and raises ``CancelledError`` rather than retry; trio and
+anyio scopes cancel the next sleep instead.  stamina's defaults and
+reasoning (``docs/motivation.md``): bounded attempts and a deadline, jitter
+on by default, and only the exceptions you name retried.
 """
 
 from __future__ import annotations
@@ -30,6 +45,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
 from sansio.retry import NEVER_RETRIED, RetryOptions, check_options
+from sansio.validate import check_callable
 
 __all__ = ["retry", "retrying"]
 
@@ -67,15 +83,20 @@ async def retry(
         What ``fn`` returned.
 
     Raises:
-        The last exception itself, with a note, once attempts or the deadline
-        run out; an exception not in ``retry_on`` at once, unchanged.
-        ValueError / TypeError: bad options, before the first attempt.
+        Exception: the last exception itself, with a note, once the attempts
+            or the deadline run out; an exception not in ``retry_on`` at
+            once, unchanged.
+        TypeError: an option of the wrong kind, before the first attempt.
+        ValueError: an option out of range, before the first attempt.
 
-    Cancellation during an attempt or a backoff sleep propagates at once and
-    is never retried.
+    Blocks during each attempt and each backoff sleep.  Cancellation during
+    either propagates at once and is never retried; if ``fn`` turned it into
+    an error of its own, ``retry`` raises ``CancelledError`` instead of
+    retrying.
     """
+    check_callable("fn", fn)
     options = check_options(
-        fn, attempts, base_delay, max_delay, multiplier, jitter, retry_on, deadline, on_retry, rng
+        attempts, base_delay, max_delay, multiplier, jitter, retry_on, deadline, on_retry, rng
     )
     return await _retry(fn, options)
 
@@ -85,11 +106,16 @@ def retrying(
 ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
     """``retry`` as a decorator: ``@retrying(attempts=5, retry_on=OSError)``.
 
-    The options are checked once, when the decorator is made.  Each call of the
-    decorated function is retried as ``retry`` would; cancellation is never
-    retried.
+    Raises:
+        TypeError: an option of the wrong kind, or an unknown one, when the
+            decorator is made.
+        ValueError: an option out of range, when the decorator is made.
+
+    The options are checked once, here.  Each call of the decorated function
+    is retried as ``retry`` would, and blocks and is cancelled as ``retry``
+    is: cancellation is never retried.
     """
-    checked = check_options(lambda: None, **options)
+    checked = check_options(**options)
 
     def decorate(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         @functools.wraps(fn)
@@ -103,22 +129,20 @@ def retrying(
 
 async def _retry(fn: Callable[[], Awaitable[T]], options: RetryOptions) -> T:
     loop = asyncio.get_running_loop()
-    # The clock matters only for a deadline, which counts from here, before the
-    # first attempt: without one it is not read at all, a read being a large
-    # share of what retry costs when the first attempt succeeds.
-    start = loop.time() if options.deadline is not None else 0.0
-    task = asyncio.current_task(loop)  # given the loop: on 3.11 each lookup is a getpid()
+    start = loop.time()  # the deadline counts from before the first attempt
+    # A cancellation that fn turns into an error of its own leaves one trace:
+    # the task's cancelling() count, which is higher than it was here.
+    task = asyncio.current_task()
     cancelling = task.cancelling() if task is not None else 0
     attempt = 0
-    while True:  # give_up() ends it; a range() would cost more when the first attempt succeeds
+    while True:
         attempt += 1
         try:
             return await fn()
         except options.retry_on as exc:
             if isinstance(exc, (asyncio.CancelledError, *NEVER_RETRIED)):
                 raise
-            if task is not None and task.cancelling() > cancelling:
-                # fn turned our cancellation into its own error: stop, do not retry it
+            if task is not None and task.cancelling() > cancelling:  # fn swallowed it: stop
                 raise asyncio.CancelledError from exc
             delay = options.delay(attempt)
             if give_up := options.give_up(attempt, loop.time() - start, delay):
@@ -127,6 +151,7 @@ async def _retry(fn: Callable[[], Awaitable[T]], options: RetryOptions) -> T:
             if options.on_retry is not None:
                 options.on_retry(attempt, exc, delay)
             last = exc
+        # Outside the except block: a cancellation here must not carry exc as its context.
         await asyncio.sleep(delay)
         if late := options.past_deadline(attempt, loop.time() - start):
             last.add_note(late)  # the clock woke us late: no attempt starts past the deadline
