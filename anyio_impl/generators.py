@@ -1,5 +1,17 @@
 """Async iterators and generators, done safely.
 
+Sample use::
+
+    >>> async def fetch_page(cursor):
+    ...     await anyio.sleep(0)
+    ...     page = cursor or 0
+    ...     return [10 * page, 10 * page + 1], (page + 1 if page < 2 else None)
+    >>> async def main():
+    ...     async with batched(paginate(fetch_page), size=4, max_wait=1) as batches:
+    ...         return [batch async for batch in batches]
+    >>> anyio.run(main)
+    [[0, 1, 10, 11], [20, 21]]
+
 ``ticker`` and ``paginate`` are plain async generators: they start no
 tasks and open no cancel scope around a ``yield``, so a consumer that stops
 early (``aclose``, ``contextlib.aclosing``) leaves nothing behind.
@@ -119,9 +131,10 @@ def batched(
     over as soon as it asks, with whatever arrived meanwhile.
 
     Raises:
-        The source's error, out of the ``async with`` (the pending partial
-        batch is dropped).  ValueError: ``size < 1`` or ``max_wait <= 0``, at
-        call time.  TypeError: ``source`` is not an async iterable.
+        ExceptionGroup: ``source`` failed (the pending partial batch is
+            dropped), or the block raised; out of the ``async with``.
+        ValueError: ``size < 1`` or ``max_wait <= 0``, at call time.
+        TypeError: ``source`` is not an async iterable, at call time.
 
     Leaving the block early cancels the reader and closes ``source`` if it
     is an async generator.
@@ -239,8 +252,8 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
 
     Raises:
         ExceptionGroup: a source failed (the other readers were cancelled),
-            or the block raised; out of the ``async with``.  TypeError: a
-            source is not an async iterable, at call time.
+            or the block raised; out of the ``async with``.
+        TypeError: a source is not an async iterable, at call time.
 
     Leaving the block early cancels the readers and closes every source that
     is an async generator.

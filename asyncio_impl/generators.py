@@ -1,5 +1,17 @@
 """Async iterators and generators, done safely.
 
+Sample use::
+
+    >>> async def fetch_page(cursor):
+    ...     await asyncio.sleep(0)
+    ...     page = cursor or 0
+    ...     return [10 * page, 10 * page + 1], (page + 1 if page < 2 else None)
+    >>> async def main():
+    ...     async with batched(paginate(fetch_page), size=4, max_wait=1) as batches:
+    ...         return [batch async for batch in batches]
+    >>> asyncio.run(main())
+    [[0, 1, 10, 11], [20, 21]]
+
 ``ticker`` and ``paginate`` are plain async generators: they start no
 tasks and open no timeout around a ``yield``, so a consumer that stops
 early (``aclose``, ``contextlib.aclosing``) leaves nothing behind.
@@ -9,8 +21,9 @@ suspended: a reader task per source.  A ``yield`` inside a ``TaskGroup``
 or an ``asyncio.timeout`` would hand control to a consumer the scope knows
 nothing about (PEP 789), so they are context managers instead: a
 ``TaskGroup``, bounded ``Queue`` objects and an ``asynccontextmanager``.
-A queue cannot be closed before 3.13, so an end marker follows the last
-item.
+A queue cannot be closed before 3.13: ``batched``'s one reader closes its
+queue with ``_queues.close``, and ``merged``'s readers, which share one,
+each put an end marker after their last item.
 
 A task switch costs tens of times what a plain async generator spends on
 an item.  So ``batched``'s reader builds the batches itself and hands over
@@ -29,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar, cast
 
@@ -36,14 +50,15 @@ from sansio.iterables import check_async_iterable, closing_iterator
 from sansio.schedule import next_tick
 from sansio.validate import check_callable, check_count, check_number
 
-from ._tasks import Spawner, no_limit_as_none
+from ._queues import QueueShutDown, close, get
+from ._tasks import no_limit_as_none, spawn
 
 __all__ = ["ticker", "paginate", "batched", "merged"]
 
 T = TypeVar("T")
 C = TypeVar("C")
 
-_END: Any = object()  # follows a reader's last item: Queue has no close() before 3.13
+_END: Any = object()  # follows each merged reader's last item: they share one queue
 
 
 async def ticker(interval: float, *, count: int | None = None) -> AsyncGenerator[float, None]:
@@ -122,9 +137,10 @@ def batched(
     over as soon as it asks, with whatever arrived meanwhile.
 
     Raises:
-        The source's error, out of the ``async with`` (the pending partial
-        batch is dropped).  ValueError: ``size < 1`` or ``max_wait <= 0``, at
-        call time.  TypeError: ``source`` is not an async iterable.
+        ExceptionGroup: ``source`` failed (the pending partial batch is
+            dropped), or the block raised; out of the ``async with``.
+        ValueError: ``size < 1`` or ``max_wait <= 0``, at call time.
+        TypeError: ``source`` is not an async iterable, at call time.
 
     Leaving the block early cancels the reader and closes ``source`` if it
     is an async generator.
@@ -139,10 +155,10 @@ def batched(
 async def _batched(
     source: AsyncIterable[T], size: int, max_wait: float
 ) -> AsyncGenerator[AsyncIterator[list[T]], None]:
-    batches = _Batches[T](size, max_wait)
+    full: asyncio.Queue[list[T]] = asyncio.Queue(1)
+    batches = _Batches(full, size, max_wait)
     async with asyncio.TaskGroup() as group:
-        children = Spawner(group)  # stops at the first failure, as a nursery does
-        reader = await children.spawn(batches.fill, source)
+        reader = await spawn(group, batches.fill, source)
         yield batches
         reader.cancel()  # the block was left early: stop reading
 
@@ -159,13 +175,13 @@ class _Batches(AsyncIterator[list[T]]):
     timer when a batch's first item arrives, without waking the consumer.
     """
 
-    def __init__(self, size: int, max_wait: float) -> None:
+    def __init__(self, full: asyncio.Queue[list[T]], size: int, max_wait: float) -> None:
         self._size = size
-        self._max_wait = no_limit_as_none(max_wait)
+        self._max_wait = max_wait
         self._pending: list[T] = []  # the batch being filled
-        self._due: float | None = None  # when it is due: its first item's arrival + max_wait
+        self._due = math.inf  # when it is due: its first item's arrival + max_wait
         self._timer: asyncio.Timeout | None = None  # the consumer's, while it waits
-        self._full: asyncio.Queue[Any] = asyncio.Queue(1)  # full batches, then _END
+        self._full = full  # full batches, one at a time (see fill)
         self._ended = False  # the source ended cleanly: no full batch will come
 
     async def fill(self, source: AsyncIterable[T]) -> None:
@@ -180,54 +196,53 @@ class _Batches(AsyncIterator[list[T]]):
                     # A Queue has no zero size: wait until the consumer has the
                     # batch, so that no more than one is read ahead.
                     await self._full.join()
-                elif len(pending) == 1 and self._max_wait is not None:
+                elif len(pending) == 1:
                     self._set_due(loop.time() + self._max_wait)
         self._ended = True
-        await self._full.put(_END)  # wakes the consumer; a failure cancels it instead
+        await close(self._full, 1)  # wakes the consumer; a failure cancels it instead
 
     async def __anext__(self) -> list[T]:
         while not self._ended:
-            batch = await self._receive()
-            if batch is _END:
+            try:
+                batch = await self._receive()
+            except QueueShutDown:
                 break
             if batch is not None:
-                return cast(list[T], batch)
-            if self._pending:  # the timer expired; a full batch would have stayed queued
+                return batch
+            if self._pending:  # the timer expired; a cancelled get takes nothing
                 return self._take()
         if self._pending:  # the source has ended: the rest
             return self._take()
         raise StopAsyncIteration
 
-    async def _receive(self) -> Any:
-        """The next full batch or ``_END``; ``None`` if the partial batch falls due first."""
+    async def _receive(self) -> list[T] | None:
+        """The next full batch; ``None`` if the partial batch falls due first."""
         # A turn of the loop first: a reader that can finish its batch without
-        # waiting does so, and it is taken here with no timer to arm.  (One is
-        # enough: asyncio runs the tasks it wakes in order, unlike trio.)
+        # waiting does so.  (One is enough: asyncio runs the tasks it wakes in
+        # order, unlike trio.)  A get() that need not wait then takes it even
+        # if the timer is past due: a timeout fires only at a suspension.
         await asyncio.sleep(0)
         try:
-            batch = self._full.get_nowait()
-        except asyncio.QueueEmpty:
-            try:
-                async with asyncio.timeout_at(self._due) as self._timer:
-                    batch = await self._full.get()
-            except TimeoutError:
-                return None
-            finally:
-                self._timer = None
+            async with asyncio.timeout_at(no_limit_as_none(self._due)) as self._timer:
+                batch = await get(self._full)
+        except TimeoutError:
+            return None
+        finally:
+            self._timer = None
         self._full.task_done()  # lets the reader go on
         return batch
 
     def _take(self) -> list[T]:
         batch, self._pending = self._pending, []
-        self._set_due(None)
+        self._set_due(math.inf)
         return batch
 
-    def _set_due(self, due: float | None) -> None:
+    def _set_due(self, due: float) -> None:
         self._due = due
         # The consumer is waiting: move its timer, unless it has just fired
         # (then it cannot move, and the consumer takes the batch as it stands).
         if self._timer is not None and not self._timer.expired():
-            self._timer.reschedule(due)
+            self._timer.reschedule(no_limit_as_none(due))
 
 
 def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager[AsyncIterator[T]]:
@@ -240,8 +255,8 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
 
     Raises:
         ExceptionGroup: a source failed (the other readers were cancelled),
-            or the block raised; out of the ``async with``.  TypeError: a
-            source is not an async iterable, at call time.
+            or the block raised; out of the ``async with``.
+        TypeError: a source is not an async iterable, at call time.
 
     Leaving the block early cancels the readers and closes every source that
     is an async generator.
@@ -253,11 +268,10 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
 
 @contextlib.asynccontextmanager
 async def _merged(sources: tuple[AsyncIterable[T], ...]) -> AsyncGenerator[AsyncIterator[T], None]:
-    arrived: asyncio.Queue[T] = asyncio.Queue(1)
+    queue: asyncio.Queue[T] = asyncio.Queue(1)
     async with asyncio.TaskGroup() as group:
-        children = Spawner(group)  # stops at the first failure, as a nursery does
-        readers = [await children.spawn(_read_into, source, arrived) for source in sources]
-        yield _Drain(arrived, readers=len(readers))
+        readers = [await spawn(group, _read_into, source, queue) for source in sources]
+        yield _Drain(queue, readers=len(readers))
         for reader in readers:  # the block was left early: stop the readers
             reader.cancel()
 
