@@ -1,30 +1,50 @@
 """Racing: the first success wins, with everything started at once or staggered.
 
-``first_completed`` is the lesson's ``asyncio.wait(return_when=FIRST_COMPLETED)``
-in a loop: a failure is not a result, so it waits again until a success or
-until all have failed.  asyncio.wait cancels nothing, so the losers are
-cancelled and awaited by hand in ``finally``.
+>>> import asyncio
+>>> async def refused():
+...     raise ConnectionRefusedError("port 443")
+>>> async def answers():
+...     return "connected"
+>>> async def hangs():
+...     await asyncio.Event().wait()
+>>> async def main():
+...     first = await first_completed([refused, answers, hangs])
+...     staggered = await staggered_race([refused, answers, hangs], delay=0.25)
+...     return first, staggered
+>>> asyncio.run(main())
+('connected', 'connected')
 
-``staggered_race`` is happy eyeballs (RFC 8305), CPython's
-``asyncio.staggered.staggered_race`` done again.  Two of the bugs that file
-fixed are avoided by construction here: two attempts that succeed in the
-same instant give one winner (the lower index; every later success is
-dropped), and when the delay expires in the same instant that an attempt
-succeeds, a ``sleep(0)`` lets that success be seen before a new attempt
-starts.  Compare trio's version: a nursery, an ``Event`` per attempt and
-``move_on_after`` replace the bookkeeping below.
+``first_completed``: a ``TaskGroup`` in which each attempt catches its own
+``Exception`` (a failure is not a result and must not cancel the others);
+the first success records itself and cancels every other attempt, and the
+group waits for them.
+
+``staggered_race`` is happy eyeballs (RFC 8305) in the shape of trio's
+``open_tcp_stream``: the parent starts an attempt, then waits until that
+attempt has ended or ``delay`` has passed, then starts the next.  Two bugs
+that CPython's ``asyncio/staggered.py`` had to fix are avoided by
+construction: two attempts that succeed in the same instant give one winner
+(the first to record itself; the other result is dropped), and when the
+delay expires in the instant an attempt succeeds, a ``sleep(0)`` lets the
+success be seen before another attempt starts.
+
+Difference: asyncio has no cancel scope to cancel.  The winner cancels each
+other attempt's task by hand, skipping its own (as CPython's
+``staggered_race`` does), and the staggering parent, which no one can
+cancel for it, checks for a winner after each wait.  Under the eager task
+factory (3.12+) ``create_task`` runs an attempt up to its first ``await``:
+an attempt may win or fail right there, which the spawning loops allow for.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from sansio.validate import check_callables, check_number
 
-from ._tasks import call_child, cancel_and_wait
+from ._tasks import call_child, no_limit_as_none
 
 __all__ = ["first_completed", "staggered_race"]
 
@@ -38,13 +58,16 @@ async def first_completed(fns: Iterable[Callable[[], Awaitable[T]]]) -> T:
         fns: zero-argument async callables.
 
     Returns:
-        The result of the first to succeed.  In a tie, the lowest index wins.
+        The result of the first to succeed.  In a tie, whichever the event
+        loop ran first.
 
     Raises:
         ExceptionGroup: every attempt failed; it holds every failure, in
-            input order.  BaseExceptionGroup: an attempt raised a
-            non-``Exception``; the rest were cancelled.
-        ValueError: ``fns`` is empty.  TypeError: a non-callable in it.
+            input order.
+        BaseExceptionGroup: an attempt raised a non-``Exception``; the rest
+            were cancelled.
+        ValueError: ``fns`` is empty.
+        TypeError: a non-callable in ``fns``.
 
     Returns only after every loser has been cancelled and has finished.
     Cancelling the caller cancels every attempt and waits for them.
@@ -52,16 +75,17 @@ async def first_completed(fns: Iterable[Callable[[], Awaitable[T]]]) -> T:
     fns = check_callables("fns", fns)
     if not fns:
         raise ValueError("fns must not be empty")
-    tasks = [asyncio.create_task(call_child(fn)) for fn in fns]
-    try:
-        pending = set(tasks)
-        while pending and not _fatal(tasks):
-            _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            if (winner := _winner(tasks)) is not None:
-                return winner[0]
-        raise ExceptionGroup("every attempt failed", _failures(tasks))
-    finally:
-        await _end_race(tasks)
+    race = _Race[T](len(fns))
+    async with asyncio.TaskGroup() as group:
+        for index, fn in enumerate(fns):
+            attempt = group.create_task(race.attempt(index, fn))
+            race.tasks.append(attempt)
+            # Under the eager task factory (3.12+) it may have ended inside
+            # create_task.  If it failed, let the group cancel us here, inside
+            # it, not at the caller's next await (CPython gh-116720).
+            if attempt.done():
+                await asyncio.sleep(0)
+    return race.outcome()
 
 
 async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: float) -> T:
@@ -73,14 +97,17 @@ async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: fl
             ``0`` starts all at once, ``math.inf`` only after failures.
 
     Returns:
-        The result of the first attempt to succeed (in a tie, the lowest
-        index); every other attempt is cancelled and has finished.
+        The result of the first attempt to succeed; every other attempt is
+        cancelled and has finished.
 
     Raises:
         ExceptionGroup: every attempt failed; it holds every failure, in
-            input order.  BaseExceptionGroup: an attempt raised a
-            non-``Exception``; the rest were cancelled.
+            input order.
+        BaseExceptionGroup: an attempt raised a non-``Exception``; the rest
+            were cancelled.
         ValueError: ``fns`` is empty, ``delay < 0`` or NaN.
+        TypeError: a non-callable in ``fns``, or a ``delay`` that is not a
+            number.
 
     Cancelling the caller cancels every attempt and waits for them.
     """
@@ -88,76 +115,46 @@ async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: fl
     delay = check_number("delay", delay, allow_inf=True)
     if not fns:
         raise ValueError("fns must not be empty")
-    loop = asyncio.get_running_loop()
-    tasks: list[asyncio.Task[T]] = []
-    start_next = True
-    next_start = loop.time()
-    try:
-        while not _fatal(tasks):
-            if start_next:
-                tasks.append(asyncio.create_task(call_child(fns[len(tasks)])))
-                next_start = loop.time() + delay
-            running = [task for task in tasks if not task.done()]
-            if not running and len(tasks) == len(fns):
-                break  # every attempt has failed
-            # Wait until an attempt ends, or until the latest has had its delay.
-            timed_out = False
-            if running:
-                last = len(tasks) == len(fns) or math.isinf(delay)
-                timeout = None if last else max(0.0, next_start - loop.time())
-                done, _ = await asyncio.wait(
-                    running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-                )
-                if not done:
-                    timed_out = True
-                    # An attempt may succeed in this same instant: let it
-                    # report before another one starts.
-                    await asyncio.sleep(0)
-            if (winner := _winner(tasks)) is not None:
-                return winner[0]
-            latest_failed = tasks[-1].done()
-            start_next = len(tasks) < len(fns) and (timed_out or latest_failed)
-        raise ExceptionGroup("every attempt failed", _failures(tasks))
-    finally:
-        await _end_race(tasks)
+    race = _Race[T](len(fns))
+    async with asyncio.TaskGroup() as group:
+        for index, fn in enumerate(fns):
+            attempt = group.create_task(race.attempt(index, fn))
+            race.tasks.append(attempt)
+            # Until it ends (failed, won, or cancelled by the winner) or delay passes.
+            await asyncio.wait([attempt], timeout=no_limit_as_none(delay))
+            # An attempt may have succeeded in this same instant: let it
+            # record itself before another attempt starts.
+            await asyncio.sleep(0)
+            if race.winner:  # no cancel scope: the winner cannot stop this loop for us
+                break
+    return race.outcome()
 
 
-def _winner(tasks: list[asyncio.Task[T]]) -> tuple[T] | None:
-    """``(result,)`` of the lowest-index attempt that succeeded, if any."""
-    for task in tasks:
-        if task.done() and not task.cancelled() and task.exception() is None:
-            return (task.result(),)
-    return None
+class _Race(Generic[T]):
+    """The shared record of one race: the winner, or every failure."""
 
+    def __init__(self, size: int) -> None:
+        self.winner: list[T] = []
+        self.failures: list[Exception | None] = [None] * size
+        self.tasks: list[asyncio.Task[None]] = []  # the winner cancels the others by hand
 
-def _failures(tasks: list[asyncio.Task[T]]) -> list[Exception]:
-    return [
-        error
-        for task in tasks
-        if task.done() and not task.cancelled() and isinstance(error := task.exception(), Exception)
-    ]
+    async def attempt(self, index: int, fn: Callable[[], Awaitable[T]]) -> None:
+        if self.winner:  # created after an attempt won inside create_task (eager tasks)
+            return
+        try:
+            result = await call_child(fn)
+        except Exception as exc:
+            self.failures[index] = exc
+            return
+        if not self.winner:  # one winner, even if two succeed in the same instant
+            self.winner.append(result)
+            for other, task in enumerate(self.tasks):
+                if other != index:  # not its own task, which would end as cancelled (bpo-30048)
+                    task.cancel()
 
-
-def _fatal(tasks: list[asyncio.Task[T]]) -> list[BaseException]:
-    """Failures that are not ``Exception``: they end the race (rule 4)."""
-    return [
-        error
-        for task in tasks
-        if task.done()
-        and not task.cancelled()
-        and (error := task.exception()) is not None
-        and not isinstance(error, Exception)
-    ]
-
-
-async def _end_race(tasks: list[asyncio.Task[T]]) -> None:
-    """Cancel and await every attempt; then let a fatal failure win over any outcome.
-
-    Reading every task's exception also keeps asyncio from logging "Task
-    exception was never retrieved" for the losers.
-    """
-    if await cancel_and_wait(tasks):
-        raise asyncio.CancelledError
-    if fatal := _fatal(tasks):
-        raise BaseExceptionGroup("an attempt failed", fatal)
-    _failures(tasks)
+    def outcome(self) -> T:
+        if self.winner:
+            return self.winner[0]
+        raise ExceptionGroup(
+            "every attempt failed", [error for error in self.failures if error is not None]
+        )

@@ -1,5 +1,19 @@
 """Racing: the first success wins, with everything started at once or staggered.
 
+>>> import trio
+>>> async def refused():
+...     raise ConnectionRefusedError("port 443")
+>>> async def answers():
+...     return "connected"
+>>> async def hangs():
+...     await trio.sleep_forever()
+>>> async def main():
+...     first = await first_completed([refused, answers, hangs])
+...     staggered = await staggered_race([refused, answers, hangs], delay=0.25)
+...     return first, staggered
+>>> trio.run(main)
+('connected', 'connected')
+
 ``first_completed``: a nursery in which each attempt catches its own
 ``Exception`` (a failure is not a result and must not cancel the others);
 the first success records itself and cancels the race's scope around the
@@ -43,9 +57,11 @@ async def first_completed(fns: Iterable[Callable[[], Awaitable[T]]]) -> T:
 
     Raises:
         ExceptionGroup: every attempt failed; it holds every failure, in
-            input order.  BaseExceptionGroup: an attempt raised a
-            non-``Exception``; the rest were cancelled.
-        ValueError: ``fns`` is empty.  TypeError: a non-callable in it.
+            input order.
+        BaseExceptionGroup: an attempt raised a non-``Exception``; the rest
+            were cancelled.
+        ValueError: ``fns`` is empty.
+        TypeError: a non-callable in ``fns``.
 
     Returns only after every loser has been cancelled and has finished.
     Cancelling the caller cancels every attempt and waits for them.
@@ -75,9 +91,12 @@ async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: fl
 
     Raises:
         ExceptionGroup: every attempt failed; it holds every failure, in
-            input order.  BaseExceptionGroup: an attempt raised a
-            non-``Exception``; the rest were cancelled.
+            input order.
+        BaseExceptionGroup: an attempt raised a non-``Exception``; the rest
+            were cancelled.
         ValueError: ``fns`` is empty, ``delay < 0`` or NaN.
+        TypeError: a non-callable in ``fns``, or a ``delay`` that is not a
+            number.
 
     Cancelling the caller cancels every attempt and waits for them.
     """
@@ -91,6 +110,7 @@ async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: fl
             for index, fn in enumerate(fns):
                 failed = trio.Event()
                 nursery.start_soon(race.attempt, index, fn, failed)
+                # Until it fails or delay passes; a winner cancels us through race.scope.
                 with trio.move_on_after(delay):
                     await failed.wait()
                 # An attempt may have succeeded in this same instant: let it
