@@ -1,13 +1,31 @@
 """Background tasks: a heartbeat beside the work, and a service started with a handshake.
 
-Differences: trio's ``nursery.start`` and anyio's ``TaskGroup.start`` give
+>>> import asyncio
+>>> async def service(ready):
+...     ready("127.0.0.1:8000")  # bound and listening
+...     await asyncio.Event().wait()  # serves until cancelled
+>>> async def client(address):
+...     return f"talked to {address}"
+>>> async def work():
+...     return "done"
+>>> async def beat():
+...     print("still alive")
+>>> async def main():
+...     print(await run_with_heartbeat(work, interval=60, beat=beat))
+...     print(await run_after_ready(service, client))
+>>> asyncio.run(main())
+done
+talked to 127.0.0.1:8000
+
+Difference: trio's ``nursery.start`` and anyio's ``TaskGroup.start`` give
 the readiness handshake natively (the value passed to ``started`` comes back
 from ``start``; returning without it is a ``RuntimeError``; a failure before
 it propagates).  asyncio has no equivalent: ``run_after_ready`` builds it from
-an ``Event`` and a check after the service returns.  A task created with
-``asyncio.create_task`` outside a group would also need a strong reference
-kept somewhere, or the garbage collector may drop it mid-flight; inside a
-``TaskGroup`` the group holds it.
+an ``Event`` and a check after the service returns.  asyncio has no cancel
+scope either: stopping the background task is a ``cancel()`` of that one
+task.  A task created with ``asyncio.create_task`` outside a group would
+also need a strong reference kept somewhere, or the garbage collector may
+drop it mid-flight; inside a ``TaskGroup`` the group holds it.
 
 The heartbeat's schedule is start + k·interval on the loop's clock, so it
 does not drift; a tick that passed while ``beat`` ran is skipped.  A tick due
@@ -24,7 +42,7 @@ from typing import TypeVar
 from sansio.schedule import next_tick
 from sansio.validate import check_callable, check_number
 
-from ._tasks import Spawner, call_child
+from ._tasks import call_child
 
 __all__ = ["run_with_heartbeat", "run_after_ready"]
 
@@ -52,6 +70,8 @@ async def run_with_heartbeat(
     Raises:
         ExceptionGroup: ``work`` or ``beat`` failed; the other was cancelled.
         ValueError: ``interval <= 0`` or not finite.
+        TypeError: ``work`` or ``beat`` is not callable, or ``interval`` is
+            not a number.
 
     Blocks until ``work`` has finished and the heartbeat has stopped.
     Cancelling the caller cancels both.
@@ -62,7 +82,7 @@ async def run_with_heartbeat(
     async with asyncio.TaskGroup() as group:
         heart = group.create_task(_beat_forever(interval, beat))
         result = await work()
-        heart.cancel()  # TaskGroup has no cancel scope: stop the one task by hand
+        heart.cancel()  # no cancel scope: stop the one task by hand
     return result
 
 
@@ -72,7 +92,7 @@ async def _beat_forever(interval: float, beat: Callable[[], Awaitable[object]]) 
     tick = 0
     while True:
         tick = next_tick(start, interval, tick, loop.time())
-        await asyncio.sleep(max(0.0, start + tick * interval - loop.time()))
+        await asyncio.sleep(start + tick * interval - loop.time())  # no sleep_until in asyncio
         await call_child(beat)
 
 
@@ -95,6 +115,7 @@ async def run_after_ready(
         ExceptionGroup: the service failed (before ``ready``: the client never
             ran) or the client failed; or, holding a ``RuntimeError``, the
             service returned without calling ``ready``.
+        TypeError: ``service`` or ``client`` is not callable.
 
     Blocks until both have finished.  Cancelling the caller cancels both.
     """
@@ -115,10 +136,14 @@ async def run_after_ready(
             raise RuntimeError("service returned without calling ready()")
 
     async with asyncio.TaskGroup() as group:
-        children = Spawner(group)  # takes the cancellation at once if serve() fails eagerly
-        server = await children.spawn(serve)
-        # A failure of the service before ready() cancels this wait.
-        await ready_event.wait()
-        result = await client(ready_value[0])
-        server.cancel()
+        server = group.create_task(serve())
+        # Under the eager task factory (3.12+) the service may have called
+        # ready() and failed inside create_task: let the group cancel us here,
+        # inside it, not at the caller's next await (CPython gh-116720).
+        if server.done():
+            await asyncio.sleep(0)
+        await ready_event.wait()  # a failure of the service before ready() cancels this wait
+        value = ready_value[0]
+        result = await client(value)
+        server.cancel()  # no cancel scope: stop the one task by hand
     return result

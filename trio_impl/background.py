@@ -1,6 +1,23 @@
 """Background tasks: a heartbeat beside the work, and a service started with a handshake.
 
-Differences: ``nursery.start`` is the readiness handshake: the value passed
+>>> import trio
+>>> async def service(ready):
+...     ready("127.0.0.1:8000")  # bound and listening
+...     await trio.sleep_forever()  # serves until cancelled
+>>> async def client(address):
+...     return f"talked to {address}"
+>>> async def work():
+...     return "done"
+>>> async def beat():
+...     print("still alive")
+>>> async def main():
+...     print(await run_with_heartbeat(work, interval=60, beat=beat))
+...     print(await run_after_ready(service, client))
+>>> trio.run(main)
+done
+talked to 127.0.0.1:8000
+
+Difference: ``nursery.start`` is the readiness handshake: the value passed
 to ``task_status.started`` comes back from ``start``, a child that returns
 without calling it is a ``RuntimeError``, and a failure before it propagates
 from ``start`` with the client never run.  Stopping the background task is
@@ -50,6 +67,8 @@ async def run_with_heartbeat(
     Raises:
         ExceptionGroup: ``work`` or ``beat`` failed; the other was cancelled.
         ValueError: ``interval <= 0`` or not finite.
+        TypeError: ``work`` or ``beat`` is not callable, or ``interval`` is
+            not a number.
 
     Blocks until ``work`` has finished and the heartbeat has stopped.
     Cancelling the caller cancels both.
@@ -92,6 +111,7 @@ async def run_after_ready(
         ExceptionGroup: the service failed (before ``ready``: the client never
             ran) or the client failed; or, holding a ``RuntimeError``, the
             service returned without calling ``ready``.
+        TypeError: ``service`` or ``client`` is not callable.
 
     Blocks until both have finished.  Cancelling the caller cancels both.
     """
