@@ -1,5 +1,16 @@
 """Async HTTP with httpx: fetch many URLs, and crawl a site.
 
+Sample use (``httpx.MockTransport`` answers in place of a server)::
+
+    >>> def server(request):
+    ...     return httpx.Response(404 if request.url.path == "/missing" else 200)
+    >>> async def main():
+    ...     async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
+    ...         urls = ["http://example.test/", "http://example.test/missing"]
+    ...         return [result.status for result in await fetch_all(urls, client=client)]
+    >>> anyio.run(main)
+    [200, 404]
+
 ``fetch_all`` composes this package's own pieces around one
 ``httpx.AsyncClient``: ``workers.process`` bounds the requests in flight to
 ``concurrency`` (and keeps the results in input order), ``RateLimiter``
@@ -11,10 +22,10 @@ within the attempts), never a 4xx.  Each attempt runs under
 ``crawl`` is the classic problem of work that grows while it runs.  trio's
 docs warn that workers feeding their own *bounded* channel can deadlock
 (each waits to send while nobody receives); anyio's streams are the same.
-Here the stream is unbounded,
-which is safe because at most ``max_pages`` URLs are ever admitted, and the
-end is a counter: URLs admitted but not finished.  The worker that brings
-it to zero closes the send side, and every worker's ``async for`` ends.
+Here the stream is unbounded, which is safe because at most ``max_pages``
+URLs are ever admitted, and the end is a counter: URLs admitted but not
+finished.  The worker that brings it to zero closes the send side, and
+every worker's ``async for`` ends.
 """
 
 from __future__ import annotations
@@ -86,7 +97,8 @@ async def fetch_all(
         ``error``; one URL's failure never stops the others.
 
     Raises:
-        ValueError / TypeError: bad arguments, before any request.
+        ValueError: a number out of range, before any request.
+        TypeError: an argument of the wrong kind, before any request.
 
     Cancelling the caller cancels every request in flight and closes the
     client it made; none is left running.
@@ -126,7 +138,9 @@ async def crawl(
         none came back.  Each URL (without its fragment) is fetched once.
 
     Raises:
-        ValueError / TypeError: bad arguments, before any request.
+        ValueError: a number out of range, or a ``start_url`` that cannot be
+            requested; before any request.
+        TypeError: an argument of the wrong kind, before any request.
 
     Breadth-first in discovery order: the frontier is a FIFO queue, so with
     ``concurrency > 1`` a page one level deeper may be admitted before the

@@ -1,5 +1,16 @@
 """Async HTTP with httpx: fetch many URLs, and crawl a site.
 
+Sample use (``httpx.MockTransport`` answers in place of a server)::
+
+    >>> def server(request):
+    ...     return httpx.Response(404 if request.url.path == "/missing" else 200)
+    >>> async def main():
+    ...     async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
+    ...         urls = ["http://example.test/", "http://example.test/missing"]
+    ...         return [result.status for result in await fetch_all(urls, client=client)]
+    >>> asyncio.run(main())
+    [200, 404]
+
 ``fetch_all`` composes this package's own pieces around one
 ``httpx.AsyncClient``: ``workers.process`` bounds the requests in flight to
 ``concurrency`` (and keeps the results in input order), ``RateLimiter``
@@ -23,7 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from functools import partial
 from typing import cast
 
@@ -50,7 +61,7 @@ from sansio.fetch import (
 from sansio.validate import check_count, check_number
 
 from ._queues import close, drain
-from ._tasks import Spawner, no_limit_as_none
+from ._tasks import no_limit_as_none, spawn
 from .rate_limit import RateLimiter
 from .retry import retry
 from .workers import process
@@ -89,7 +100,8 @@ async def fetch_all(
         ``error``; one URL's failure never stops the others.
 
     Raises:
-        ValueError / TypeError: bad arguments, before any request.
+        ValueError: a number out of range, before any request.
+        TypeError: an argument of the wrong kind, before any request.
 
     Cancelling the caller cancels every request in flight and closes the
     client it made; none is left running.
@@ -104,23 +116,9 @@ async def fetch_all(
     check_client(client)
     fetch = partial(_fetch_one, limiter=limiter, request_timeout=request_timeout, retries=retries)
     if client is not None:
-        return await process(_one_per_step(urls), partial(fetch, client), workers=concurrency)
+        return await process(urls, partial(fetch, client), workers=concurrency)
     async with make_client(concurrency, request_timeout) as own:
-        return await process(_one_per_step(urls), partial(fetch, own), workers=concurrency)
-
-
-async def _one_per_step(urls: list[str]) -> AsyncIterator[str]:
-    """``urls``, one per event-loop step, as a trio or anyio channel hands them over.
-
-    ``Queue.put`` does not yield when there is room, so all ``concurrency``
-    workers would otherwise send their first request in one step, and
-    httpcore would open a connection for each.  Its pool bookkeeping costs
-    connections x idle connections per request (httpx issue 3215), so on a
-    fast server 50 connections where 13 suffice make each request ~3x dearer.
-    """
-    for url in urls:
-        yield url
-        await asyncio.sleep(0)
+        return await process(urls, partial(fetch, own), workers=concurrency)
 
 
 async def crawl(
@@ -143,7 +141,9 @@ async def crawl(
         none came back.  Each URL (without its fragment) is fetched once.
 
     Raises:
-        ValueError / TypeError: bad arguments, before any request.
+        ValueError: a number out of range, or a ``start_url`` that cannot be
+            requested; before any request.
+        TypeError: an argument of the wrong kind, before any request.
 
     Breadth-first in discovery order: the frontier is a FIFO queue, so with
     ``concurrency > 1`` a page one level deeper may be admitted before the
@@ -187,9 +187,8 @@ async def crawl(
                 await close(queue, concurrency)  # no work left: every worker stops
 
     async with make_client(concurrency, request_timeout) as http, asyncio.TaskGroup() as group:
-        children = Spawner(group)  # stops at the first failure, as a nursery does
         for _ in range(concurrency):
-            await children.spawn(worker, http)
+            await spawn(group, worker, http)
     return results
 
 
