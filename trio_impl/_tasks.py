@@ -14,12 +14,12 @@ T = TypeVar("T")
 async def call_child(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     """Await ``fn(*args)`` in a child task; a cancellation nobody asked for is a failure.
 
-    A child that lets ``trio.Cancelled`` escape without being
-    cancelled (re-raising one caught inside an inner cancel scope, say; on
-    asyncio, awaiting a future that someone else cancelled) makes the
-    nursery cancel itself silently: the siblings stop, no error comes out and
-    the child's result goes missing.  A real cancellation re-raises at the
-    checkpoint below; anything else becomes a ``RuntimeError``.
+    A child that lets ``trio.Cancelled`` escape without being cancelled
+    (re-raising, outside an inner cancel scope, one caught inside it, say)
+    makes the nursery cancel itself silently: the siblings stop, no error
+    comes out and the child's result goes missing.  A real cancellation
+    re-raises at the checkpoint below; anything else becomes a
+    ``RuntimeError``.
     """
     try:
         return await fn(*args)
