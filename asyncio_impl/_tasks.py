@@ -119,12 +119,3 @@ async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = mat
         raise asyncio.CancelledError from task.exception()
     task.result()
 
-
-class Spawner:
-    """Spawns into a ``TaskGroup`` with ``spawn``: kept only while ``background`` imports it."""
-
-    def __init__(self, group: asyncio.TaskGroup) -> None:
-        self._group = group
-
-    async def spawn(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> asyncio.Task[T]:
-        return await spawn(self._group, fn, *args)
