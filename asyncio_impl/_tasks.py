@@ -118,4 +118,3 @@ async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = mat
     if caller_cancelled:
         raise asyncio.CancelledError from task.exception()
     task.result()
-
