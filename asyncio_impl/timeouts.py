@@ -1,5 +1,22 @@
 """Timeouts, deadlines and shielded cleanup.
 
+>>> import asyncio
+>>> async def answers():
+...     return "answer"
+>>> async def hangs():
+...     await asyncio.Event().wait()
+>>> async def cleanup():
+...     print("cleaned up")
+>>> async def main():
+...     print(await call_with_timeout(answers, 1.0))
+...     print(await call_or_default(hangs, 0, "gave up"))
+...     print(await run_with_cleanup(answers, cleanup, cleanup_timeout=1.0))
+>>> asyncio.run(main())
+answer
+gave up
+cleaned up
+answer
+
 ``asyncio.timeout`` (3.11+) is a cancel scope in all but name: it cancels the
 task at the deadline and turns that one cancellation into ``TimeoutError``
 on the way out.  ``asyncio.shield`` is not a cancel scope at all: it protects
@@ -36,7 +53,9 @@ async def call_with_timeout(fn: Callable[[], Awaitable[T]], seconds: float) -> T
         TimeoutError: ``fn`` was still running after ``seconds``; it has
             been cancelled and has finished.
         ValueError: ``seconds < 0`` or NaN.
+        TypeError: ``fn`` is not callable, or ``seconds`` is not a number.
 
+    Blocks until ``fn`` has returned or been cancelled and has finished.
     Cancelling the caller cancels ``fn``; that is not turned into a timeout.
     """
     check_callable("fn", fn)
@@ -48,8 +67,17 @@ async def call_with_timeout(fn: Callable[[], Awaitable[T]], seconds: float) -> T
 async def call_or_default(fn: Callable[[], Awaitable[T]], seconds: float, default: D) -> T | D:
     """Like ``call_with_timeout``, but return ``default`` instead of raising.
 
-    A ``TimeoutError`` raised by ``fn`` itself still propagates: only this
-    call's own deadline gives the default.  Cancelling the caller cancels
+    Returns:
+        What ``fn`` returned, or ``default`` once ``seconds`` have passed (``fn``
+        has then been cancelled and has finished).
+
+    Raises:
+        TimeoutError: only one that ``fn`` raised itself; this call's own
+            deadline gives the default.
+        ValueError: ``seconds < 0`` or NaN.
+        TypeError: ``fn`` is not callable, or ``seconds`` is not a number.
+
+    Blocks as ``call_with_timeout`` does.  Cancelling the caller cancels
     ``fn`` and propagates; it never gives the default.
     """
     check_callable("fn", fn)
@@ -82,11 +110,14 @@ async def run_with_cleanup(
         What ``work`` returned.
 
     Raises:
-        What ``work`` raised, or the caller's cancellation.  An exception
-        from ``cleanup`` propagates with the work's exception as its
-        ``__context__``, unless the caller was cancelled: then the
-        cancellation stands, with the cleanup's exception chained to it.
+        BaseException: what ``work`` raised, unchanged, or the caller's
+            cancellation.
+        Exception: what ``cleanup`` raised, with the work's exception as its
+            ``__context__``; but if the caller was cancelled, the
+            cancellation stands, with the cleanup's exception chained to it.
         ValueError: ``cleanup_timeout < 0`` or NaN.
+        TypeError: ``work`` or ``cleanup`` is not callable, or
+            ``cleanup_timeout`` is not a number.
 
     Never returns before ``cleanup`` has finished or been cut off.  A
     cancellation that arrives during the cleanup is delivered after it.
