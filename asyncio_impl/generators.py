@@ -143,7 +143,7 @@ def batched(
         TypeError: ``source`` is not an async iterable, at call time.
 
     Leaving the block early cancels the reader and closes ``source`` if it
-    is an async generator.
+    is an async generator.  Cancelling the caller does the same.
     """
     check_async_iterable(source, "source")
     size = check_count("size", size, minimum=1)
@@ -259,7 +259,7 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
         TypeError: a source is not an async iterable, at call time.
 
     Leaving the block early cancels the readers and closes every source that
-    is an async generator.
+    is an async generator.  Cancelling the caller does the same.
     """
     for index, source in enumerate(sources):
         check_async_iterable(source, f"sources[{index}]")
