@@ -1,5 +1,18 @@
 """A token-bucket rate limiter: ``rate`` acquisitions per ``period``, bursts up to ``burst``.
 
+>>> import asyncio
+>>> async def main():
+...     limiter = RateLimiter(1000, burst=3)  # 1000 a second, 3 at once
+...     for request in range(5):  # 3 at once, then one a millisecond
+...         async with limiter:
+...             print("request", request)
+>>> asyncio.run(main())
+request 0
+request 1
+request 2
+request 3
+request 4
+
 The lesson's "Semaphore - Rate Limiting" is a concurrency limit, not a rate
 limit: it bounds how many run at once, not how many start per second.  For
 that, see ``fanout.run_all(limit=...)``.
@@ -47,8 +60,8 @@ class RateLimiter:
         burst: bucket size (an int >= 1); default ``max(1, int(rate))``.
 
     Raises:
-        ValueError: a bad ``rate``, ``period`` or ``burst``.  TypeError: the
-            wrong kind of argument.
+        ValueError: a bad ``rate``, ``period`` or ``burst``.
+        TypeError: the wrong kind of argument.
 
     ``acquire()`` (or ``async with limiter:``) blocks until a token is due;
     a waiter cancelled while waiting takes no token and delays nobody.
@@ -74,7 +87,9 @@ class RateLimiter:
     async def acquire(self) -> None:
         """Wait for a token and take it.
 
-        Blocks until this caller is first in line and a token is due.
+        Blocks until this caller is first in line and a token is due.  Like
+        ``asyncio.Semaphore.acquire``, it does not yield when a token is free
+        and nobody waits: it returns without an ``await`` that suspends.
 
         Cancellation: a waiter cancelled at any point takes no token and
         leaves the line; the next waiter moves up at once.
@@ -86,10 +101,11 @@ class RateLimiter:
         try:
             if self._line[0] is not turn:
                 await turn.wait()  # set when we become the head of the line
-            # One sleep until the token is due; another only if the clock woke
-            # us early (asyncio may) or rounded the deadline down: not polling.
+            # One sleep until the token is due; another only if the loop woke us
+            # early (it runs timers up to its clock's resolution ahead) or float
+            # rounding left the token a hair short: not polling.
             while not self._take():  # noqa: ASYNC110
-                await asyncio.sleep(self._due() - self._now())
+                await asyncio.sleep(self._due() - asyncio.get_running_loop().time())
         finally:
             head = self._line[0] is turn
             self._line.remove(turn)
@@ -109,7 +125,7 @@ class RateLimiter:
 
     def _take(self) -> bool:
         """Refill by the time elapsed, then take a token if there is one."""
-        now = self._now()
+        now = asyncio.get_running_loop().time()
         if self._updated is not None:
             elapsed = now - self._updated
             self._tokens = min(self._burst, self._tokens + elapsed / self._seconds_per_token)
@@ -118,9 +134,6 @@ class RateLimiter:
             self._tokens -= 1  # a rounding shortfall is carried as debt, not forgiven
             return True
         return False
-
-    def _now(self) -> float:
-        return asyncio.get_running_loop().time()
 
     def _due(self) -> float:
         """When the next whole token will be in the bucket: always later than now."""

@@ -1,5 +1,18 @@
 """A token-bucket rate limiter: ``rate`` acquisitions per ``period``, bursts up to ``burst``.
 
+>>> import trio
+>>> async def main():
+...     limiter = RateLimiter(1000, burst=3)  # 1000 a second, 3 at once
+...     for request in range(5):  # 3 at once, then one a millisecond
+...         async with limiter:
+...             print("request", request)
+>>> trio.run(main)
+request 0
+request 1
+request 2
+request 3
+request 4
+
 The lesson's "Semaphore - Rate Limiting" is a concurrency limit, not a rate
 limit: it bounds how many run at once, not how many start per second.  For
 that, see ``fanout.run_all(limit=...)``.
@@ -48,8 +61,8 @@ class RateLimiter:
         burst: bucket size (an int >= 1); default ``max(1, int(rate))``.
 
     Raises:
-        ValueError: a bad ``rate``, ``period`` or ``burst``.  TypeError: the
-            wrong kind of argument.
+        ValueError: a bad ``rate``, ``period`` or ``burst``.
+        TypeError: the wrong kind of argument.
 
     ``acquire()`` (or ``async with limiter:``) blocks until a token is due;
     a waiter cancelled while waiting takes no token and delays nobody.
@@ -75,7 +88,9 @@ class RateLimiter:
     async def acquire(self) -> None:
         """Wait for a token and take it.
 
-        Blocks until this caller is first in line and a token is due.
+        Blocks until this caller is first in line and a token is due.  Like
+        every trio primitive it is a checkpoint even when a token is free:
+        it can be cancelled there, and it lets other tasks run.
 
         Cancellation: a waiter cancelled at any point takes no token and
         leaves the line; the next waiter moves up at once.
@@ -89,8 +104,8 @@ class RateLimiter:
         try:
             if self._line[0] is not turn:
                 await turn.wait()  # set when we become the head of the line
-            # One sleep until the token is due; another only if the clock woke
-            # us early (asyncio may) or rounded the deadline down: not polling.
+            # One sleep until the token is due; another only if float rounding
+            # left the token a hair short at that time: not polling.
             while not self._take():  # noqa: ASYNC110
                 await trio.sleep_until(self._due())
         finally:
