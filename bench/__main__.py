@@ -20,13 +20,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import report
-from .common import EXERCISES, TARGETS
-from .scaling import EXERCISES as SCALED
+from tools.registry import EXERCISES
+
+from . import docs, render
+from .common import TARGETS
+from .environment import environment
+from .scaling import SCALED
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = ROOT / "bench" / "results" / "latest"
@@ -109,15 +112,15 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     started = time.monotonic()
-    environment = report.environment(quick=quick, processes=processes, values=values)
-    _log(started, f"targets: {', '.join(t.label for t in TARGETS)}")
+    conditions = environment(quick=quick, processes=processes, values=values)
+    _log(started, f"targets: {', '.join(t.id for t in TARGETS)}")
     records = list(_measure_all(chosen, quick, processes, values, started))
     points = list(_scale_all(chosen, quick, started)) if not options.no_scaling else []
     accuracy = list(_accuracy_all(chosen, quick, started))
-    report.write_all(out, records, points, accuracy, environment)
+    render.write_all(out, records, points, accuracy, conditions)
     if options.record:
         DOCS.parent.mkdir(exist_ok=True)
-        DOCS.write_text(report.docs_page(out, DOCS))
+        DOCS.write_text(docs.docs_page(out, DOCS))
     print((out / "bench.md").read_text())
     _log(started, f"done; results in {out}")
     return 0
@@ -139,7 +142,7 @@ def _worker(*args: str) -> Any:
 
 
 def _measure_all(
-    chosen: list[str], quick: bool, processes: int, values: int, started: float
+    chosen: Sequence[str], quick: bool, processes: int, values: int, started: float
 ) -> Iterator[dict[str, Any]]:
     for process in range(processes):
         for exercise in chosen:  # interleaved: no exercise gets all the quiet minutes
@@ -149,25 +152,25 @@ def _measure_all(
                 yield {**record, "process": process}
 
 
-def _scale_all(chosen: list[str], quick: bool, started: float) -> Iterator[dict[str, Any]]:
+def _scale_all(chosen: Sequence[str], quick: bool, started: float) -> Iterator[dict[str, Any]]:
     sizes = [10**3, 10**4] if quick else [10**3, 10**4, 10**5, 10**6]
     for exercise in (e for e in SCALED if e in chosen):
         for size in sizes:
             repeats = 1 if quick or size >= 10**6 else 3
             for _ in range(repeats):
                 for target in TARGETS:
-                    _log(started, f"scaling {exercise} to {size:,} on {target.label}")
-                    yield _worker("scale", exercise, target.label, str(size))
+                    _log(started, f"scaling {exercise} to {size:,} on {target.id}")
+                    yield _worker("scale", exercise, target.id, str(size))
 
 
-def _accuracy_all(chosen: list[str], quick: bool, started: float) -> Iterator[dict[str, Any]]:
+def _accuracy_all(chosen: Sequence[str], quick: bool, started: float) -> Iterator[dict[str, Any]]:
     if "rate_limit" not in chosen:
         return
     seconds = "0.5" if quick else "2"
     for burst in ("10", "1"):  # 1: every late timer wake-up is lost for good
-        for label in [*(t.label for t in TARGETS), "aiolimiter"]:
-            _log(started, f"rate limiter at 1000/s, burst {burst}, for {seconds} s on {label}")
-            yield _worker("accuracy", label, "--seconds", seconds, "--burst", burst)
+        for name in [*(t.id for t in TARGETS), "aiolimiter"]:
+            _log(started, f"rate limiter at 1000/s, burst {burst}, for {seconds} s on {name}")
+            yield _worker("accuracy", name, "--seconds", seconds, "--burst", burst)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,7 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import TwoSlopeNorm
 
 from .common import OURS
-
-MB = 1_000_000
+from .stats import MB
 
 
 def ratios(summary: dict[str, Any], path: Path) -> None:

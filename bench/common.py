@@ -1,100 +1,53 @@
-"""What every benchmark shares: the targets, the scenario model, and timing one run.
+"""What every benchmark shares: the scenario model, and timing one run.
 
 A *scenario* is one workload measured in several *variants* on each
-*target*: ``ours`` (the exercise), ``raw`` (the primitive it is built on,
-written by hand in the same dialect) and any peer library a user would pick
-instead (aiometer, aiolimiter, tenacity, stamina, aiohttp).  Every variant's
-workload checks its own result (``check``), so a broken benchmark cannot
-report a fast wrong answer.
+*target* (``tools.registry.BENCH_TARGETS``): ``ours`` (the exercise),
+``raw`` (the primitive it is built on, written by hand in the same dialect:
+``bench.dialects``) and any peer library a user would pick instead
+(aiometer, aiolimiter, aiostream, tenacity, stamina, aiohttp).  A peer that
+cannot run on a target is ``Absent`` there, with the reason, never replaced
+by something else.  Every variant's workload checks its own result
+(``check``), so a broken benchmark cannot report a fast wrong answer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
-import sys
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
-import anyio
-
-T = TypeVar("T")
+from tools.registry import BENCH_TARGETS, EXERCISES, Target
 
 OURS = "ours"
 RAW = "raw"
 
+TARGETS = BENCH_TARGETS
+REFERENCE = Target("asyncio_impl", "asyncio", "native")
+"""The ratios "across frameworks" are against plain asyncio_impl on asyncio."""
+LIMITER_PEER = "aiolimiter-asyncio"
+"""The rate limiter accuracy records' name for aiolimiter, on plain asyncio."""
+
 Workload = Callable[[], Awaitable[None]]
 
 
-def _eager_loop() -> asyncio.AbstractEventLoop:
-    loop = asyncio.new_event_loop()
-    loop.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
-    return loop
-
-
-def _uvloop() -> asyncio.AbstractEventLoop:
-    import uvloop
-
-    return uvloop.new_event_loop()
-
-
 @dataclass(frozen=True)
-class Target:
-    """One implementation on one event loop."""
+class Absent:
+    """A variant that cannot run on a target, and why."""
 
-    label: str
-    package: str
-    backend: str  # the anyio backend name: "asyncio" or "trio"
-    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = field(default=None, repr=False)
-
-    def module(self, exercise: str) -> ModuleType:
-        return importlib.import_module(f"{self.package}.{exercise}")
-
-    def run(self, main: Callable[[], Awaitable[T]]) -> T:
-        options: dict[str, Any] = {}
-        if self.loop_factory is not None:
-            options["loop_factory"] = self.loop_factory
-        return anyio.run(main, backend=self.backend, backend_options=options)
+    reason: str
 
 
-def _has_uvloop() -> bool:
-    try:
-        importlib.import_module("uvloop")
-    except ImportError:  # not built for this platform (Windows): measure without it
-        return False
-    return True
-
-
-def available_targets() -> list[Target]:
-    """Every implementation on every loop this interpreter can run."""
-    targets = [Target("asyncio_impl-asyncio", "asyncio_impl", "asyncio")]
-    if _has_uvloop():
-        targets.append(Target("asyncio_impl-uvloop", "asyncio_impl", "asyncio", _uvloop))
-    if sys.version_info >= (3, 12):
-        targets.append(Target("asyncio_impl-eager", "asyncio_impl", "asyncio", _eager_loop))
-    targets.append(Target("trio_impl-trio", "trio_impl", "trio"))
-    targets.append(Target("anyio_impl-asyncio", "anyio_impl", "asyncio"))
-    if _has_uvloop():
-        targets.append(Target("anyio_impl-uvloop", "anyio_impl", "asyncio", _uvloop))
-    targets.append(Target("anyio_impl-trio", "anyio_impl", "trio"))
-    return targets
-
-
-TARGETS = available_targets()
-REFERENCE = TARGETS[0]  # the ratios "against asyncio_impl" use plain asyncio_impl on asyncio
+Variants = dict[str, Workload | Absent]
 
 
 @dataclass(frozen=True)
 class Scenario:
     """A workload of ``size`` units, in every variant that exists for a target.
 
-    ``variants(target, size)`` returns ``{variant: workload}``; ``ours``
-    first, then ``raw`` where a raw primitive exists, then peers.  An empty
-    dict means the scenario does not apply to that target.  ``clock`` is
-    "wall", or "cpu" where wall time is fixed by design (a rate limit).
+    ``variants(target, size)`` returns ``{variant: workload or Absent}``;
+    ``ours`` first, then ``raw``, then peers.  ``clock`` is "wall", or "cpu"
+    where wall time is fixed by design (a rate limit).
     """
 
     exercise: str
@@ -102,7 +55,7 @@ class Scenario:
     unit: str
     size: int
     quick_size: int
-    variants: Callable[[Target, int], dict[str, Workload]]
+    variants: Callable[[Target, int], Variants]
     clock: str = "wall"
     tiny_size: int = 20  # the suite checks every workload's answer at this size
 
@@ -112,26 +65,22 @@ class Scenario:
 
 
 SCENARIOS: list[Scenario] = []
-# The contract's order: the driver runs, and the reports list, exercises in it.
-EXERCISES = [
-    "fanout", "errors", "timeouts", "background", "racing", "completion", "workers",
-    "rate_limit", "retry", "pool", "generators", "offload", "fetch",
-]  # fmt: skip
 # Which module registers each exercise's scenarios; a worker imports only the one it runs.
 MODULES = {
-    "fanout": "tasks_bench", "errors": "tasks_bench", "timeouts": "tasks_bench",
-    "background": "tasks_bench", "racing": "tasks_bench", "completion": "tasks_bench",
-    "workers": "workers_bench", "rate_limit": "rate_limit_bench", "retry": "retry_pool_bench",
-    "pool": "retry_pool_bench", "generators": "generators_bench", "offload": "generators_bench",
-    "fetch": "fetch_bench",
+    "fanout": "tasks_bench", "background": "tasks_bench", "racing": "tasks_bench",
+    "completion": "tasks_bench", "errors": "tasks_bench", "timeouts": "tasks_bench",
+    "generators": "generators_bench", "rate_limit": "rate_limit_bench",
+    "workers": "workers_bench", "retry": "retry_pool_bench", "pool": "retry_pool_bench",
+    "fetch": "fetch_bench", "offload": "generators_bench",
 }  # fmt: skip
 
 
-def load(exercises: list[str] = EXERCISES) -> list[Scenario]:
-    """Import the modules that register these exercises; return their scenarios in order."""
+def load(exercises: Sequence[str] = EXERCISES) -> list[Scenario]:
+    """Import the modules that register these exercises; their scenarios in CONTRACT.md's order."""
     for exercise in exercises:
         importlib.import_module(f"bench.{MODULES[exercise]}")
-    return [s for exercise in exercises for s in SCENARIOS if s.exercise == exercise]
+    chosen = [exercise for exercise in EXERCISES if exercise in exercises]
+    return [s for exercise in chosen for s in SCENARIOS if s.exercise == exercise]
 
 
 def scenario(
@@ -143,15 +92,27 @@ def scenario(
     quick_size: int,
     clock: str = "wall",
     tiny_size: int = 20,
-) -> Callable[[Callable[[Target, int], dict[str, Workload]]], Scenario]:
+) -> Callable[[Callable[[Target, int], Variants]], Scenario]:
     """Register a scenario; its variants are built per target and size."""
 
-    def register(variants: Callable[[Target, int], dict[str, Workload]]) -> Scenario:
+    def register(variants: Callable[[Target, int], Variants]) -> Scenario:
         made = Scenario(exercise, name, unit, size, quick_size, variants, clock, tiny_size)
         SCENARIOS.append(made)
         return made
 
     return register
+
+
+def asyncio_only(target: Target, workload: Workload, reason: str) -> Workload | Absent:
+    """A peer library that needs an asyncio event loop: absent, with ``reason``, on trio."""
+    return workload if target.backend == "asyncio" else Absent(reason)
+
+
+def split(variants: Variants) -> tuple[dict[str, Workload], dict[str, str]]:
+    """The variants that run, and the reason for each one that cannot."""
+    runs = {name: v for name, v in variants.items() if not isinstance(v, Absent)}
+    absent = {name: v.reason for name, v in variants.items() if isinstance(v, Absent)}
+    return runs, absent
 
 
 class Warmed:
@@ -200,14 +161,3 @@ def summed_calls(size: int, call: Callable[[], Awaitable[int]]) -> Workload:
         check(total == size)
 
     return run
-
-
-def checkpoint_for(package: str) -> Callable[[], Awaitable[None]]:
-    """One yield to the scheduler, in the package's own dialect."""
-    if package == "asyncio_impl":
-        return lambda: asyncio.sleep(0)
-    if package == "trio_impl":
-        import trio
-
-        return trio.lowlevel.checkpoint
-    return anyio.lowlevel.checkpoint

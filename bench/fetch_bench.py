@@ -1,8 +1,10 @@
 """fetch_all against a bare httpx loop at the same limits, and aiohttp, over loopback.
 
 The server (the suite's uvicorn app) runs in a process of its own, so the
-client's event loop is all that is measured on this side.  aiohttp runs on
-asyncio only.
+client's event loop is all that is measured on this side.  Both baselines
+send their requests from the target's own ``queue_loop``
+(``bench.dialects``): ``concurrency`` workers reading URLs from a bounded
+queue, the shape of ``fetch_all``.  aiohttp runs on asyncio only.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from pathlib import Path
 import aiohttp
 import httpx
 
-from .common import OURS, RAW, Target, Workload, check, scenario
-from .workers_bench import minimal_anyio
+from tools.registry import Target
+
+from .common import OURS, RAW, Variants, Workload, asyncio_only, check, scenario
+from .dialects import DIALECTS, Dialect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,14 +47,13 @@ def server_url() -> str:
     return process.stdout.readline().strip()
 
 
-# The baselines run their requests in ``workers_bench.minimal_anyio``:
-# ``concurrency`` workers reading URLs from a bounded stream, the shape of
-# ``fetch_all``.  Not a task per URL behind a semaphore: that starts every
-# request in one step, and httpcore's pool, whose bookkeeping grows with its
-# connections (httpx issue 3215), then measured 2x slower at concurrency 50.
+# The baselines' requests go through a queue loop, not a task per URL behind
+# a semaphore: that starts every request in one step, and httpcore's pool,
+# whose bookkeeping grows with its connections (httpx issue 3215), then
+# measured 2x slower at concurrency 50.
 
 
-def _bare_httpx(urls: list[str], concurrency: int) -> Workload:
+def _bare_httpx(dialect: Dialect, urls: list[str], concurrency: int) -> Workload:
     async def run() -> None:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(limits=limits) as client:
@@ -58,12 +61,12 @@ def _bare_httpx(urls: list[str], concurrency: int) -> Workload:
             async def get(url: str) -> int:
                 return (await client.get(url)).status_code == 200
 
-            check(await minimal_anyio(urls, get, workers=concurrency) == len(urls))
+            check(await dialect.queue_loop(urls, get, concurrency) == len(urls))
 
     return run
 
 
-def _with_aiohttp(urls: list[str], concurrency: int) -> Workload:
+def _with_aiohttp(dialect: Dialect, urls: list[str], concurrency: int) -> Workload:
     async def run() -> None:
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -73,23 +76,27 @@ def _with_aiohttp(urls: list[str], concurrency: int) -> Workload:
                     await response.read()
                     return response.status == 200
 
-            check(await minimal_anyio(urls, get, workers=concurrency) == len(urls))
+            check(await dialect.queue_loop(urls, get, concurrency) == len(urls))
 
     return run
 
 
-def _fetch_variants(target: Target, size: int, concurrency: int) -> dict[str, Workload]:
+def _fetch_variants(target: Target, size: int, concurrency: int) -> Variants:
     fetch_all = target.module("fetch").fetch_all
+    dialect = DIALECTS[target.package]
     urls = [f"{server_url()}/page/{i}" for i in range(size)]
 
     async def ours() -> None:
         results = await fetch_all(urls, concurrency=concurrency)
         check(len(results) == size and all(r.status == 200 for r in results))
 
-    variants = {OURS: ours, RAW: _bare_httpx(urls, concurrency)}
-    if target.backend == "asyncio":
-        variants["aiohttp"] = _with_aiohttp(urls, concurrency)
-    return variants
+    return {
+        OURS: ours,
+        RAW: _bare_httpx(dialect, urls, concurrency),
+        "aiohttp": asyncio_only(
+            target, _with_aiohttp(dialect, urls, concurrency), "aiohttp runs on asyncio only"
+        ),
+    }
 
 
 def _register(concurrency: int) -> None:

@@ -1,37 +1,34 @@
-"""The generator and offload exercises against plain pipelines and the framework's own calls.
+"""The generator and offload exercises against hand-written pipelines and the framework's own calls.
 
-generators: ``batched`` and ``merged`` run a background task and a channel
-so that a slow source cannot stall the consumer (and vice versa); the
-``raw`` variant is the plain async-generator pipeline a user would write
-first, with none of that, which is what those guarantees cost.  ``ticker``
-is not measured: it sleeps by design.
+generators: ``batched`` runs a background reader and a channel so that a
+slow source cannot stall the consumer (and vice versa); its ``raw`` variant
+is the plain async-generator pipeline a user would write first, with none
+of that, which is what those guarantees cost.  ``merged`` is concurrent by
+contract, so its ``raw`` variant is a concurrent merge written by hand (a
+task per source feeding one channel or queue), and its peer is aiostream's
+``stream.merge``, which starts asyncio tasks and so runs on asyncio only.
+``ticker`` is not measured: it sleeps by design.
 
 offload: ``run_blocking`` against the framework's own ``to_thread``;
 ``run_in_process`` against a warm process pool (asyncio's
 ``ProcessPoolExecutor``, trio-parallel, anyio's ``to_process``); one untimed
-call first warms every side's pool.  On asyncio
-the exercise starts a process per call so that cancellation can kill it,
-which is what that guarantee costs.
+call first warms every side's pool.  On asyncio the exercise starts a
+process per call so that cancellation can kill it, which is what that
+guarantee costs.
 """
 
 from __future__ import annotations
 
-import asyncio
-import atexit
-import concurrent.futures
-import functools
-import multiprocessing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import anyio
-import anyio.to_process
-import anyio.to_thread
-import trio
-import trio_parallel
+from aiostream import stream
+
+from tools.registry import Target
 
 from ._offloaded import square
-from .common import OURS, RAW, Target, Warmed, Workload, check, checkpoint_for, scenario
+from .common import OURS, RAW, Variants, Warmed, Workload, asyncio_only, check, scenario
+from .dialects import DIALECTS
 
 BATCH = 100
 
@@ -57,7 +54,9 @@ async def _plain_batches(source: AsyncIterator[int], size: int) -> AsyncIterator
         yield batch
 
 
-def _batched_variants(target: Target, size: int, pause: Any) -> dict[str, Workload]:
+def _batched_variants(
+    target: Target, size: int, pause: Callable[[], Awaitable[None]] | None
+) -> Variants:
     batch_of = target.module("generators").batched
     expected = size * (size - 1) // 2
 
@@ -78,7 +77,7 @@ def _batched_variants(target: Target, size: int, pause: Any) -> dict[str, Worklo
 
 
 @scenario("generators", f"batched, batches of {BATCH}", unit="item", size=25_000, quick_size=5_000)
-def batched(target: Target, size: int) -> dict[str, Workload]:
+def batched(target: Target, size: int) -> Variants:
     return _batched_variants(target, size, None)
 
 
@@ -89,13 +88,14 @@ def batched(target: Target, size: int) -> dict[str, Workload]:
     size=10_000,
     quick_size=2_000,
 )
-def batched_io(target: Target, size: int) -> dict[str, Workload]:
-    return _batched_variants(target, size, checkpoint_for(target.package))
+def batched_io(target: Target, size: int) -> Variants:
+    return _batched_variants(target, size, DIALECTS[target.package].checkpoint)
 
 
 @scenario("generators", "merged, two sources", unit="item", size=25_000, quick_size=5_000)
-def merged(target: Target, size: int) -> dict[str, Workload]:
+def merged(target: Target, size: int) -> Variants:
     merge = target.module("generators").merged
+    dialect = DIALECTS[target.package]
     half = size // 2
     expected = 2 * (half * (half - 1) // 2)
 
@@ -107,17 +107,26 @@ def merged(target: Target, size: int) -> dict[str, Workload]:
         check(total == expected)
 
     async def raw() -> None:
+        check(sum(await dialect.merged([_numbers(half), _numbers(half)])) == expected)
+
+    async def with_aiostream() -> None:
         total = 0
-        for source in (_numbers(half), _numbers(half)):  # one after the other: no concurrency
-            async for item in source:
+        async with stream.merge(_numbers(half), _numbers(half)).stream() as items:
+            async for item in items:
                 total += item
         check(total == expected)
 
-    return {OURS: ours, RAW: raw}
+    return {
+        OURS: ours,
+        RAW: raw,
+        "aiostream.merge": asyncio_only(
+            target, with_aiostream, "aiostream starts asyncio tasks: it runs on asyncio only"
+        ),
+    }
 
 
 @scenario("generators", f"paginate, pages of {BATCH}", unit="item", size=25_000, quick_size=5_000)
-def paginate(target: Target, size: int) -> dict[str, Workload]:
+def paginate(target: Target, size: int) -> Variants:
     pages_of = target.module("generators").paginate
     expected = size * (size - 1) // 2
 
@@ -151,43 +160,22 @@ def paginate(target: Target, size: int) -> dict[str, Workload]:
     size=1_000,
     quick_size=200,
 )
-def run_blocking(target: Target, size: int) -> dict[str, Workload]:
+def run_blocking(target: Target, size: int) -> Variants:
     ours_call = target.module("offload").run_blocking
-    raw_call: Any = {
-        "asyncio_impl": asyncio.to_thread,
-        "trio_impl": trio.to_thread.run_sync,
-        "anyio_impl": anyio.to_thread.run_sync,
-    }[target.package]
+    raw_call = DIALECTS[target.package].to_thread
     return {OURS: _offloaded(size, ours_call), RAW: _offloaded(size, raw_call)}
-
-
-@functools.cache
-def _process_pool() -> concurrent.futures.ProcessPoolExecutor:
-    pool = concurrent.futures.ProcessPoolExecutor(
-        2, mp_context=multiprocessing.get_context("spawn")
-    )
-    atexit.register(pool.shutdown)  # at exit, not from a weakref callback during teardown
-    return pool
-
-
-async def _in_process_pool(fn: Any, *args: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(_process_pool(), fn, *args)
 
 
 @scenario(
     "offload", "run_in_process, a trivial function", unit="call", size=10, quick_size=3, tiny_size=2
 )
-def run_in_process(target: Target, size: int) -> dict[str, Workload]:
+def run_in_process(target: Target, size: int) -> Variants:
     ours_call = target.module("offload").run_in_process
-    raw_call: Any = {
-        "asyncio_impl": _in_process_pool,
-        "trio_impl": trio_parallel.run_sync,  # type: ignore[attr-defined]
-        "anyio_impl": anyio.to_process.run_sync,
-    }[target.package]
+    raw_call = DIALECTS[target.package].to_process
     return {OURS: _offloaded(size, ours_call), RAW: _offloaded(size, raw_call)}
 
 
-def _offloaded(size: int, call: Any) -> Workload:
+def _offloaded(size: int, call: Callable[..., Awaitable[Any]]) -> Workload:
     async def run() -> None:
         total = 0
         for value in range(size):

@@ -2,9 +2,9 @@
 
 The ``raw`` variant is a minimal token bucket written by hand.  It follows
 each framework's convention: on trio and anyio every ``acquire`` is a
-checkpoint, on asyncio it does not yield when it need not.  The difference
-between ``raw`` and aiolimiter on trio is therefore the convention, not
-the bookkeeping.  aiolimiter only runs on asyncio.
+checkpoint, on asyncio it does not yield when it need not.  The gap between
+``raw`` on asyncio and on trio is therefore the convention, not the
+bookkeeping.  aiolimiter only runs on asyncio.
 """
 
 from __future__ import annotations
@@ -15,7 +15,22 @@ from typing import Any
 import anyio
 from aiolimiter import AsyncLimiter
 
-from .common import OURS, RAW, Target, Workload, check, checkpoint_for, scenario
+from tools.registry import Target
+
+from .common import (
+    LIMITER_PEER,
+    OURS,
+    RAW,
+    REFERENCE,
+    Variants,
+    Workload,
+    asyncio_only,
+    check,
+    scenario,
+)
+from .dialects import DIALECTS, Dialect
+
+ASYNCIO_ONLY = "aiolimiter runs on asyncio only"
 
 # So high that no acquisition in the run ever waits.
 NEVER_BLOCKS = 10**12
@@ -24,12 +39,12 @@ NEVER_BLOCKS = 10**12
 class _MinimalBucket:
     """A token bucket that never has to wait in these runs: refill, take, checkpoint."""
 
-    def __init__(self, rate: float, burst: int, package: str) -> None:
+    def __init__(self, rate: float, burst: int, dialect: Dialect) -> None:
         self._rate = rate
         self._burst = burst
         self._tokens = float(burst)
         self._updated = time.monotonic()
-        self._checkpoint = None if package == "asyncio_impl" else checkpoint_for(package)
+        self._checkpoint = dialect.checkpoint if dialect.acquire_checkpoints else None
 
     async def acquire(self) -> None:
         now = time.monotonic()
@@ -43,7 +58,7 @@ class _MinimalBucket:
 
 
 @scenario("rate_limit", "acquire that never waits", unit="acquire", size=25_000, quick_size=5_000)
-def never_waits(target: Target, size: int) -> dict[str, Workload]:
+def never_waits(target: Target, size: int) -> Variants:
     limiter_class = target.module("rate_limit").RateLimiter
 
     def acquiring(make: Any) -> Workload:
@@ -55,13 +70,14 @@ def never_waits(target: Target, size: int) -> dict[str, Workload]:
 
         return run
 
-    variants = {
+    dialect = DIALECTS[target.package]
+    return {
         OURS: acquiring(lambda: limiter_class(NEVER_BLOCKS, burst=NEVER_BLOCKS)),
-        RAW: acquiring(lambda: _MinimalBucket(NEVER_BLOCKS, NEVER_BLOCKS, target.package)),
+        RAW: acquiring(lambda: _MinimalBucket(NEVER_BLOCKS, NEVER_BLOCKS, dialect)),
+        "aiolimiter": asyncio_only(
+            target, acquiring(lambda: AsyncLimiter(NEVER_BLOCKS, 1)), ASYNCIO_ONLY
+        ),
     }
-    if target.backend == "asyncio":
-        variants["aiolimiter"] = acquiring(lambda: AsyncLimiter(NEVER_BLOCKS, 1))
-    return variants
 
 
 CONTENDING_TASKS = 100
@@ -77,10 +93,11 @@ BURST, PER = 100, 0.05  # 2,000 a second in bursts of 100; aiolimiter: 100 per 0
     clock="cpu",
     tiny_size=2 * CONTENDING_TASKS,
 )
-def contended(target: Target, size: int) -> dict[str, Workload]:
+def contended(target: Target, size: int) -> Variants:
     """CPU time per acquisition while tasks wait: polling or waking every waiter shows here."""
     limiter_class = target.module("rate_limit").RateLimiter
     per_task = size // CONTENDING_TASKS
+    dialect = DIALECTS[target.package]
 
     def contending(make: Any) -> Workload:
         async def run() -> None:
@@ -93,17 +110,17 @@ def contended(target: Target, size: int) -> dict[str, Workload]:
                     await limiter.acquire()
                     acquired += 1
 
-            async with anyio.create_task_group() as group:
-                for _ in range(CONTENDING_TASKS):
-                    group.start_soon(user)
+            await dialect.spawn_join(user, [()] * CONTENDING_TASKS)
             check(acquired == per_task * CONTENDING_TASKS)
 
         return run
 
-    variants = {OURS: contending(lambda: limiter_class(BURST, PER, burst=BURST))}
-    if target.backend == "asyncio":
-        variants["aiolimiter"] = contending(lambda: AsyncLimiter(BURST, PER))
-    return variants
+    return {
+        OURS: contending(lambda: limiter_class(BURST, PER, burst=BURST)),
+        "aiolimiter": asyncio_only(
+            target, contending(lambda: AsyncLimiter(BURST, PER)), ASYNCIO_ONLY
+        ),
+    }
 
 
 def accuracy(target: Target | None, rate: float, seconds: float, burst: int = 1) -> dict[str, Any]:
@@ -114,8 +131,6 @@ def accuracy(target: Target | None, rate: float, seconds: float, burst: int = 1)
     burst, over the run) and, for each window length ``w``, the most
     acquisitions in any window against the bound ``burst + rate * w``.
     """
-    from .common import REFERENCE
-
     stamps: list[float] = []
 
     async def main() -> None:
@@ -140,7 +155,7 @@ def accuracy(target: Target | None, rate: float, seconds: float, burst: int = 1)
             most = max(most, last - first + 1)
         windows[str(window)] = {"most": most, "bound": burst + rate * window}
     return {
-        "target": target.label if target else "aiolimiter-asyncio",
+        "target": target.id if target else LIMITER_PEER,
         "rate": rate,
         "burst": burst,
         "seconds": seconds,

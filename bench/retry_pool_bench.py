@@ -7,15 +7,15 @@ slots, the primitive a user would reach for first.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import anyio
 import stamina
-import trio
 from tenacity import AsyncRetrying, stop_after_attempt
 
-from .common import OURS, RAW, Target, Workload, check, checkpoint_for, scenario, summed_calls
+from tools.registry import Target
+
+from .common import OURS, RAW, Variants, Workload, check, scenario, summed_calls
+from .dialects import DIALECTS
 
 
 async def _succeed() -> int:
@@ -25,7 +25,7 @@ async def _succeed() -> int:
 @scenario(
     "retry", "retry, a call that succeeds at once", unit="call", size=25_000, quick_size=5_000
 )
-def retry(target: Target, size: int) -> dict[str, Workload]:
+def retry(target: Target, size: int) -> Variants:
     module = target.module("retry")
     decorated = module.retrying()(_succeed)
 
@@ -53,20 +53,14 @@ def retry(target: Target, size: int) -> dict[str, Workload]:
 POOL_SIZE = 10
 
 
-def _semaphore(package: str) -> Any:
-    if package == "asyncio_impl":
-        return asyncio.Semaphore(POOL_SIZE)
-    return trio.Semaphore(POOL_SIZE) if package == "trio_impl" else anyio.Semaphore(POOL_SIZE)
-
-
-def _pool_variants(target: Target, size: int, tasks: int) -> dict[str, Workload]:
+def _pool_variants(target: Target, size: int, tasks: int) -> Variants:
     pool_class = target.module("pool").Pool
     per_task = size // tasks
 
     async def make() -> object:
         return object()
 
-    checkpoint = checkpoint_for(target.package)
+    dialect = DIALECTS[target.package]
 
     def pairs(open_guard: Any) -> Workload:
         async def run() -> None:
@@ -81,13 +75,11 @@ def _pool_variants(target: Target, size: int, tasks: int) -> dict[str, Workload]
                             most = max(most, held)
                             # Hold the slot across a yield: with none, asyncio's
                             # tasks never overlap and there is no contention.
-                            await checkpoint()
+                            await dialect.checkpoint()
                             held -= 1
                             done += 1
 
-                async with anyio.create_task_group() as group:
-                    for _ in range(tasks):
-                        group.start_soon(user)
+                await dialect.spawn_join(user, [()] * tasks)
             check(done == per_task * tasks and most == min(tasks, POOL_SIZE))
 
         return run
@@ -104,7 +96,7 @@ def _pool_variants(target: Target, size: int, tasks: int) -> dict[str, Workload]
 
     class _Guarded:
         async def __aenter__(self) -> Any:
-            semaphore = _semaphore(target.package)
+            semaphore = dialect.semaphore(POOL_SIZE)
             return lambda: semaphore
 
         async def __aexit__(self, *exc: object) -> None:
@@ -120,7 +112,7 @@ def _pool_variants(target: Target, size: int, tasks: int) -> dict[str, Workload]
     size=25_000,
     quick_size=5_000,
 )
-def pool_uncontended(target: Target, size: int) -> dict[str, Workload]:
+def pool_uncontended(target: Target, size: int) -> Variants:
     return _pool_variants(target, size, 1)
 
 
@@ -132,5 +124,5 @@ def pool_uncontended(target: Target, size: int) -> dict[str, Workload]:
     quick_size=5_000,
     tiny_size=200,  # two pairs a task: enough for all ten slots to be held at once
 )
-def pool_contended(target: Target, size: int) -> dict[str, Workload]:
+def pool_contended(target: Target, size: int) -> Variants:
     return _pool_variants(target, size, 100)

@@ -16,10 +16,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from .common import Target, check
+from tools.registry import Target
+
+from .common import check
 
 SCALING_WORKERS = 8
-EXERCISES = {"fanout": "run_all", "workers": "process"}
+SCALED = {"fanout": "run_all", "workers": "process"}
+"""The exercises scaled, and the call that is."""
 
 
 async def _one() -> int:
@@ -93,7 +96,7 @@ def measure_point(target: Target, exercise: str, size: int) -> dict[str, Any]:
     peak = _status_kib("VmHWM") or _max_rss_kib()
     return {
         "exercise": exercise,
-        "target": target.label,
+        "target": target.id,
         "size": size,
         "seconds": seconds,
         "peak_growth_bytes": max(0, peak - baseline) * 1024,

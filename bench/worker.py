@@ -22,15 +22,17 @@ from typing import Any
 
 # Absolute imports, and only what every kind needs: process pools (anyio's,
 # multiprocessing's spawn) re-run the main module in each new worker, by path.
-from bench.common import TARGETS, Target, Workload, load, time_once
+from bench.common import TARGETS, Scenario, Workload, load, split, time_once
+from tools.registry import Target
 
 
-def target_named(label: str) -> Target:
+def target_named(name: str) -> Target:
+    """The benchmark target with id ``name`` (``asyncio_impl-asyncio-uvloop``)."""
     for target in TARGETS:
-        if target.label == label:
+        if target.id == name:
             return target
-    known = ", ".join(t.label for t in TARGETS)
-    raise SystemExit(f"target: unknown {label!r} on this interpreter (known: {known})")
+    known = ", ".join(t.id for t in TARGETS)
+    raise SystemExit(f"target: unknown {name!r} on this interpreter (known: {known})")
 
 
 def _once(target: Target, workload: Workload, clock: str, size: int) -> float:
@@ -39,40 +41,53 @@ def _once(target: Target, workload: Workload, clock: str, size: int) -> float:
 
 
 def measure(exercise: str, *, quick: bool, values: int, warmups: int) -> list[dict[str, Any]]:
-    """Per-unit seconds of every (scenario, target, variant) of one exercise."""
+    """Per-unit seconds of every (scenario, target, variant) of one exercise.
+
+    A variant that cannot run on a target gives a record with its reason
+    (``absent``) and no values.
+    """
     records: list[dict[str, Any]] = []
     for scene in load([exercise]):
         size = scene.quick_size if quick else scene.size
-        cases = [
-            (target, variant, workload)
-            for target in TARGETS
-            for variant, workload in scene.variants(target, size).items()
-        ]
-        samples: dict[tuple[str, str], list[float]] = {(t.label, v): [] for t, v, _ in cases}
-        warm: dict[tuple[str, str], list[float]] = {(t.label, v): [] for t, v, _ in cases}
+        cases: list[tuple[Target, str, Workload]] = []
+        for target in TARGETS:
+            runs, absent = split(scene.variants(target, size))
+            cases += [(target, variant, workload) for variant, workload in runs.items()]
+            records += [
+                {**_describe(scene, size, target, variant), "absent": reason}
+                for variant, reason in absent.items()
+            ]
+        samples: dict[tuple[str, str], list[float]] = {(t.id, v): [] for t, v, _ in cases}
+        warm: dict[tuple[str, str], list[float]] = {(t.id, v): [] for t, v, _ in cases}
 
         for target, variant, workload in cases:
             for _ in range(warmups):
-                warm[target.label, variant].append(_once(target, workload, scene.clock, size))
+                warm[target.id, variant].append(_once(target, workload, scene.clock, size))
         for round_number in range(values):
             shift = round_number % len(cases)
             for target, variant, workload in cases[shift:] + cases[:shift]:
-                samples[target.label, variant].append(_once(target, workload, scene.clock, size))
+                samples[target.id, variant].append(_once(target, workload, scene.clock, size))
         records += [
             {
-                "exercise": scene.exercise,
-                "scenario": scene.name,
-                "unit": scene.unit,
-                "clock": scene.clock,
-                "size": size,
-                "target": target.label,
-                "variant": variant,
-                "values": samples[target.label, variant],
-                "warmups": warm[target.label, variant],
+                **_describe(scene, size, target, variant),
+                "values": samples[target.id, variant],
+                "warmups": warm[target.id, variant],
             }
             for target, variant, _ in cases
         ]
     return records
+
+
+def _describe(scene: Scenario, size: int, target: Target, variant: str) -> dict[str, Any]:
+    return {
+        "exercise": scene.exercise,
+        "scenario": scene.name,
+        "unit": scene.unit,
+        "clock": scene.clock,
+        "size": size,
+        "target": target.id,
+        "variant": variant,
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -89,7 +104,7 @@ def main(argv: list[str]) -> int:
     scaling.add_argument("target")
     scaling.add_argument("size", type=int)
     accurate = kinds.add_parser("accuracy")
-    accurate.add_argument("target", help="a target label, or aiolimiter")
+    accurate.add_argument("target", help="a target id, or aiolimiter")
     accurate.add_argument("--rate", type=float, default=1000.0)
     accurate.add_argument("--seconds", type=float, default=2.0)
     accurate.add_argument("--burst", type=int, default=10)

@@ -1,18 +1,28 @@
 """docs/benchmarks.md, written from a summary: every number in it is computed, none typed in.
 
 Sentences whose data is missing (a run of one exercise) are left out
-rather than written with blanks.
+rather than written with blanks.  The goals are judged again from the
+numbers (``bench.goals``), so a change to the goals table shows on results
+recorded before it.  ``python -m bench.docs DIR DOCS`` writes the page from
+``DIR/summary.json`` without measuring.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import OURS, RAW, REFERENCE
-from .report import MB, describe, goals_table
+from .anyio_spawn import compare_table, load_records
+from .common import LIMITER_PEER, OURS, RAW, REFERENCE
+from .environment import describe
+from .goals import judge_all
+from .render import goals_table
+from .stats import MB
 
 
 def _rows(
@@ -86,13 +96,13 @@ def findings(summary: dict[str, Any]) -> Iterator[str]:
         )
     lines = []
     for target in dict.fromkeys(r["target"] for r in summary["rows"]):
-        found = _median_vs_reference(summary, target) if target != REFERENCE.label else None
+        found = _median_vs_reference(summary, target) if target != REFERENCE.id else None
         if found:
             lines.append(f"{target} {found[0]:.2f}× (over {found[1]} scenarios)")
     if lines:
         yield (
             "**Across frameworks**, the same exercise takes, as a median over scenarios, this "
-            f"multiple of its time on {REFERENCE.label}: " + "; ".join(lines) + "."
+            f"multiple of its time on {REFERENCE.id}: " + "; ".join(lines) + "."
         )
     noop = _rows(summary, "workers", RAW, "process, 50 workers, no-op")
     yielding = _rows(summary, "workers", RAW, "process, 50 workers, handler checkpoints")
@@ -113,15 +123,17 @@ def findings(summary: dict[str, Any]) -> Iterator[str]:
             f"{_span(amap, _peer('aiometer.amap', speed_up=True), '{:.2f}×')} "
             "as fast as `aiometer.amap` at the same concurrency."
         )
+    yield from _merged_findings(summary)
     retry = [r for r in _rows(summary, "retry", OURS) if r.get("overhead_us")]
-    tenacity = _rows(summary, "retry", "tenacity")
-    stamina = _rows(summary, "retry", "stamina")
+    tenacity = _with_peer(_rows(summary, "retry", OURS), "tenacity")
+    stamina = _with_peer(_rows(summary, "retry", OURS), "stamina")
     if retry and tenacity and stamina:
         overhead = _span(retry, lambda r: r["overhead_us"]["median"], "{:.2f} µs")
         yield (
-            f"**Retry** adds {overhead} to a call that succeeds at once; tenacity takes "
-            f"{_span(tenacity, _us, '{:.1f} µs')} and stamina {_span(stamina, _us, '{:.1f} µs')} "
-            "per call."
+            f"**Retry** adds {overhead} to a call that succeeds at once; it is "
+            f"{_span(tenacity, _peer('tenacity', speed_up=True), '{:.0f}×')} cheaper than "
+            f"tenacity and {_span(stamina, _peer('stamina', speed_up=True), '{:.0f}×')} cheaper "
+            "than stamina."
         )
     limiter = _with_peer(_rows(summary, "rate_limit", OURS, "acquire"), "aiolimiter")
     limiter_raw = _rows(summary, "rate_limit", RAW, "acquire")
@@ -143,11 +155,31 @@ def findings(summary: dict[str, Any]) -> Iterator[str]:
         )
 
 
+def _merged_findings(summary: dict[str, Any]) -> Iterator[str]:
+    merged = [r for r in _rows(summary, "generators", OURS, "merged") if r.get("vs_raw")]
+    # Results recorded before merged had a concurrent baseline (its raw then read the
+    # sources one after the other) have no aiostream entry at all: nothing to say.
+    if not any("aiostream.merge" in {**r["vs_peers"], **r.get("absent", {})} for r in merged):
+        return
+    text = (
+        f"**merged** takes {_span(merged, lambda r: r['vs_raw']['median'], '{:.2f}×')} the "
+        "time of a concurrent merge written by hand (a task per source feeding one channel "
+        "or queue)"
+    )
+    aiostream = _with_peer(merged, "aiostream.merge")
+    if aiostream:
+        text += (
+            f", and {_span(aiostream, _peer('aiostream.merge'), '{:.2f}×')} the time of "
+            "aiostream's `stream.merge` (which runs on asyncio only)"
+        )
+    yield text + "."
+
+
 def _accuracy_findings(accuracy: list[dict[str, Any]]) -> Iterator[str]:
     for burst in sorted({a["burst"] for a in accuracy}, reverse=True):
-        ours = [a for a in accuracy if a["burst"] == burst and a["target"] != "aiolimiter-asyncio"]
+        ours = [a for a in accuracy if a["burst"] == burst and a["target"] != LIMITER_PEER]
         peer = next(
-            (a for a in accuracy if a["burst"] == burst and a["target"] == "aiolimiter-asyncio"),
+            (a for a in accuracy if a["burst"] == burst and a["target"] == LIMITER_PEER),
             None,
         )
         if not ours:
@@ -207,7 +239,7 @@ def page(summary: dict[str, Any], results: Path, anyio_spawn: str = "") -> str:
         "# Benchmarks: what the numbers say",
         "",
         "<!-- Generated by `nox -s bench -- --record` from "
-        f"{results.as_posix()}/summary.json; edit bench/narrative.py, not this file. -->",
+        f"{results.as_posix()}/summary.json; edit bench/docs.py, not this file. -->",
         "",
         "`nox -s bench` measures every exercise on every target against the primitive it is "
         "built on (*raw*) and the library a user would pick instead, in fresh processes with "
@@ -224,7 +256,7 @@ def page(summary: dict[str, Any], results: Path, anyio_spawn: str = "") -> str:
         "",
         "## Goals",
         "",
-        goals_table(summary),
+        goals_table(judge_all(summary)),
         "",
         "## Charts",
         "",
@@ -247,3 +279,25 @@ def page(summary: dict[str, Any], results: Path, anyio_spawn: str = "") -> str:
         anyio_spawn or "(No anyio comparison recorded yet.)",
     ]
     return "\n".join(parts) + "\n"
+
+
+def docs_page(out: Path, docs: Path) -> str:
+    """docs/benchmarks.md: what the numbers say, written from ``out/summary.json``."""
+    summary = json.loads((out / "summary.json").read_text())
+    spawn = load_records(out / "anyio_spawn.json")
+    return page(
+        summary, Path(os.path.relpath(out, docs.parent)), compare_table(spawn) if spawn else ""
+    )
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m bench.docs RESULTS_DIR DOCS_PAGE", file=sys.stderr)
+        return 2
+    out, docs = Path(argv[0]), Path(argv[1])
+    docs.write_text(docs_page(out, docs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
