@@ -1,5 +1,12 @@
 """Blocking and CPU-bound work, off the event loop.
 
+>>> import asyncio
+>>> import math
+>>> async def main():
+...     return await run_blocking(math.factorial, 20)  # in a worker thread
+>>> asyncio.run(main())
+2432902008176640000
+
 ``run_blocking`` is ``asyncio.to_thread``: the default executor's thread
 runs the function with a copy of the caller's ``contextvars``.  Cancelling
 the caller returns at once; the thread cannot be stopped, so it is
@@ -34,13 +41,13 @@ T = TypeVar("T")
 async def run_blocking(fn: Callable[..., T], *args: Any) -> T:
     """Run the plain function ``fn(*args)`` in a worker thread; return its result.
 
-    The event loop keeps running other tasks meanwhile.
-
     Raises:
-        Whatever ``fn`` raised.  TypeError: ``fn`` is not callable.
+        BaseException: whatever ``fn`` raised, re-raised here.
+        TypeError: ``fn`` is not callable.
 
-    Cancellation returns promptly; the thread is abandoned and finishes on
-    its own.
+    Blocks until ``fn`` has returned; the event loop keeps running other
+    tasks meanwhile.  Cancellation returns promptly; the thread is abandoned
+    and finishes on its own.
     """
     check_callable("fn", fn)
     return await asyncio.to_thread(fn, *args)
@@ -50,10 +57,14 @@ async def run_in_process(fn: Callable[..., T], *args: Any) -> T:
     """Run the picklable function ``fn(*args)`` in another process; return its result.
 
     Raises:
-        Whatever ``fn`` raised (pickled back).  RuntimeError: the process died
-        without an answer.  TypeError: ``fn`` is not callable.
+        BaseException: whatever ``fn`` raised, pickled back and re-raised here.
+        RuntimeError: the process died without an answer, or the outcome
+            would not pickle.
+        TypeError: ``fn`` is not callable.
 
-    Cancellation returns promptly and kills the process running the job.
+    Blocks until the process has answered; starting it blocks the event loop
+    for a few milliseconds (``spawn``).  Cancellation returns promptly and
+    kills the process running the job.
     """
     check_callable("fn", fn)
     context = multiprocessing.get_context("spawn")
@@ -77,24 +88,23 @@ async def run_in_process(fn: Callable[..., T], *args: Any) -> T:
 
 
 def _receive(receive: Connection) -> tuple[bool, Any]:
-    try:
-        outcome: tuple[bool, Any] = receive.recv()
-    except EOFError:
-        return False, RuntimeError("the worker process died without an answer")
-    finally:
-        receive.close()
+    """In a worker thread: the child's ``(ok, result or exception)``, or a failure if it died."""
+    with receive:
+        try:
+            outcome: tuple[bool, Any] = receive.recv()
+        except EOFError:
+            outcome = (False, RuntimeError("the worker process died without an answer"))
     return outcome
 
 
 def _child(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     """In the new process: run ``fn`` and send back ``(ok, result or exception)``."""
-    try:
-        outcome: tuple[bool, Any] = (True, fn(*args))
-    except BaseException as exc:  # pickled back to the caller, as run_in_executor does
-        outcome = (False, exc)
-    try:
-        send.send(outcome)
-    except Exception as exc:  # the result or exception would not pickle
-        send.send((False, RuntimeError(f"could not send the outcome back: {exc!r}")))
-    finally:
-        send.close()
+    with send:
+        try:
+            outcome: tuple[bool, Any] = (True, fn(*args))
+        except BaseException as exc:  # pickled back to the caller, as run_in_executor does
+            outcome = (False, exc)
+        try:
+            send.send(outcome)
+        except Exception as exc:  # the result or exception would not pickle
+            send.send((False, RuntimeError(f"could not send the outcome back: {exc!r}")))

@@ -1,5 +1,12 @@
 """Blocking and CPU-bound work, off the event loop.
 
+>>> import trio
+>>> import math
+>>> async def main():
+...     return await run_blocking(math.factorial, 20)  # in a worker thread
+>>> trio.run(main)
+2432902008176640000
+
 ``run_blocking`` is ``trio.to_thread.run_sync(..., abandon_on_cancel=True)``:
 the thread runs the function with a copy of the caller's ``contextvars``.
 Cancelling the caller returns at once; the thread cannot be stopped, so it
@@ -34,13 +41,13 @@ T = TypeVar("T")
 async def run_blocking(fn: Callable[..., T], *args: Any) -> T:
     """Run the plain function ``fn(*args)`` in a worker thread; return its result.
 
-    The event loop keeps running other tasks meanwhile.
-
     Raises:
-        Whatever ``fn`` raised.  TypeError: ``fn`` is not callable.
+        BaseException: whatever ``fn`` raised, re-raised here.
+        TypeError: ``fn`` is not callable.
 
-    Cancellation returns promptly; the thread is abandoned and finishes on
-    its own.
+    Blocks until ``fn`` has returned; the event loop keeps running other
+    tasks meanwhile.  Cancellation returns promptly; the thread is abandoned
+    and finishes on its own.
     """
     check_callable("fn", fn)
     return await trio.to_thread.run_sync(fn, *args, abandon_on_cancel=True)
@@ -50,11 +57,11 @@ async def run_in_process(fn: Callable[..., T], *args: Any) -> T:
     """Run the picklable function ``fn(*args)`` in another process; return its result.
 
     Raises:
-        Whatever ``fn`` raised (pickled back).  TypeError: ``fn`` is not
-        callable.
+        BaseException: whatever ``fn`` raised, pickled back and re-raised here.
+        TypeError: ``fn`` is not callable.
 
-    Cancellation returns promptly and kills the worker process running the
-    job.
+    Blocks until a worker process has answered.  Cancellation returns
+    promptly and kills the worker process running the job (a new worker replaces it).
     """
     check_callable("fn", fn)
     run_sync: Callable[..., Awaitable[T]] = trio_parallel.run_sync  # type: ignore[attr-defined]
