@@ -28,12 +28,13 @@ construction: two attempts that succeed in the same instant give one winner
 delay expires in the instant an attempt succeeds, a ``sleep(0)`` lets the
 success be seen before another attempt starts.
 
-Difference: asyncio has no cancel scope to cancel.  The winner cancels each
-other attempt's task by hand, skipping its own (as CPython's
-``staggered_race`` does), and the staggering parent, which no one can
-cancel for it, checks for a winner after each wait.  Under the eager task
-factory (3.12+) ``create_task`` runs an attempt up to its first ``await``:
-an attempt may win or fail right there, which the spawning loops allow for.
+Difference: asyncio has no cancel scope for the winner to cancel.  The
+winner cancels every other attempt's task by hand, skipping its own (as
+CPython's ``staggered_race`` does), and the staggering parent, which the
+winner cannot stop, looks for a winner after each wait.  Under the eager
+task factory (3.12+) ``create_task`` runs an attempt up to its first
+``await``, so an attempt may win or fail right there; the spawning loops
+allow for it.
 """
 
 from __future__ import annotations
