@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 from tools import exercises as model
+from tools.registry import ROOT
 
 PACKAGES = ("a_impl", "b_impl", "c_impl")
 
@@ -110,7 +111,7 @@ def test_suite_results_are_read_from_the_junit_report(tmp_path: Path) -> None:
 def test_the_readme_table_of_lines_of_code_is_current() -> None:
     """The README's sizes come from the code; this fails, with the right rows, when they drift."""
     expected = model.size_table(model.load())
-    readme = (model.ROOT / "README.md").read_text().splitlines()
+    readme = (ROOT / "README.md").read_text().splitlines()
     start = readme.index(model.SIZE_TABLE_HEAD)
     assert readme[start : start + len(expected)] == expected, "\n".join(expected)
 

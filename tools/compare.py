@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tools import exercises as model
+from tools.registry import PACKAGES
 
 STACK_BELOW = 150  # columns: three versions of 45+ columns each need about this much
 
@@ -44,24 +45,24 @@ def overview(console: Console, exercises: list[model.Exercise]) -> None:
         box=box.SIMPLE_HEAVY,
     )
     table.add_column("exercise", style="bold")
-    for package in model.PACKAGES:
+    for package in PACKAGES:
         table.add_column(package, justify="right")
     table.add_column("asyncio / trio", justify="right")
     for exercise in exercises:
-        sizes = [exercise.versions[p].lines_of_code for p in model.PACKAGES]
+        sizes = [exercise.versions[p].lines_of_code for p in PACKAGES]
         table.add_row(exercise.name, *map(str, sizes), f"{sizes[0] / max(sizes[1], 1):.2f}")
     console.print(table)
 
     primitives = Table(title="Framework primitives each version uses", box=box.SIMPLE_HEAVY)
     primitives.add_column("exercise", style="bold")
-    for package in model.PACKAGES:
+    for package in PACKAGES:
         primitives.add_column(package, overflow="fold")
     for exercise in exercises:
         primitives.add_row(
             exercise.name,
             *(
                 ", ".join(n.split(".", 1)[1] for n in exercise.versions[p].primitives)
-                for p in model.PACKAGES
+                for p in PACKAGES
             ),
         )
     console.print(primitives)
@@ -79,7 +80,7 @@ def overview(console: Console, exercises: list[model.Exercise]) -> None:
     console.print(suite)
 
     try:
-        import guarantees
+        from tools import guarantees
     except ImportError:  # pragma: no cover - the matrix needs the test dependencies
         return
     console.print(guarantees.rich_table())
@@ -87,13 +88,13 @@ def overview(console: Console, exercises: list[model.Exercise]) -> None:
 
 def side_by_side(console: Console, exercise: model.Exercise) -> None:
     stacked = console.width < STACK_BELOW
-    summary = exercise.versions[model.PACKAGES[0]].docstring.split("\n\n", 1)[0]
+    summary = exercise.versions[PACKAGES[0]].docstring.split("\n\n", 1)[0]
     console.print(Panel(summary, title=f"[bold]{exercise.name}[/]", expand=False))
     for name, cells in exercise.rows():
         sizes = [c.lines_of_code if c else 0 for c in cells.values()]
         console.rule(
             f"[bold]{name}[/]  "
-            + "  ".join(f"{p}: {n}" for p, n in zip(model.PACKAGES, sizes, strict=True))
+            + "  ".join(f"{p}: {n}" for p, n in zip(PACKAGES, sizes, strict=True))
         )
         blocks = []
         for package, definition in cells.items():

@@ -29,8 +29,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from tools import exercises as model
+from tools.registry import PACKAGES, ROOT
 
-OUT = model.ROOT / "build" / "site"
+OUT = ROOT / "build" / "site"
 
 CSS = """
 :root { --font: 15px; }
@@ -120,13 +121,13 @@ def index(exercises: list[model.Exercise], matrix: str) -> str:
     rows = []
     for exercise in exercises:
         sizes = "".join(
-            f'<td class="num">{exercise.versions[p].lines_of_code}</td>' for p in model.PACKAGES
+            f'<td class="num">{exercise.versions[p].lines_of_code}</td>' for p in PACKAGES
         )
         results = "".join(results_cell(exercise.results.get(t)) for t in model.TARGETS)
         rows.append(
             f'<tr><th><a href="{exercise.name}.html">{exercise.name}</a></th>{sizes}{results}</tr>'
         )
-    heads = "".join(f"<th>{p}</th>" for p in model.PACKAGES)
+    heads = "".join(f"<th>{p}</th>" for p in PACKAGES)
     heads += "".join(f"<th>{t}</th>" for t in model.TARGETS)
     return page(
         "Structured concurrency, compared",
@@ -143,7 +144,7 @@ primitive it is built on and the library you would pick instead.</p>
     )
 
 
-BENCH = model.ROOT / "bench" / "results" / "latest"
+BENCH = ROOT / "bench" / "results" / "latest"
 
 
 def bench_summary() -> dict[str, Any] | None:
@@ -221,7 +222,7 @@ window.addEventListener('load', () => {{
 
 
 def contract_section(name: str) -> str:
-    text = (model.ROOT / "CONTRACT.md").read_text()
+    text = (ROOT / "CONTRACT.md").read_text()
     match = re.search(rf"^## {re.escape(name)}\b.*?(?=^## |\Z)", text, flags=re.M | re.S)
     return match.group(0) if match else ""
 
@@ -269,7 +270,7 @@ def exercise_page(exercise: model.Exercise, exercises: list[model.Exercise]) -> 
 def build(out: Path = OUT, *, with_matrix: bool = True) -> list[Path]:
     exercises = model.load()
     if with_matrix:
-        import guarantees
+        from tools import guarantees
 
         matrix = matrix_html(guarantees.compute(), guarantees.CONSTRUCTS)
     else:
