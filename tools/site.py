@@ -186,7 +186,9 @@ def benchmarks_page(summary: dict[str, Any], exercises: list[model.Exercise]) ->
     for goal in summary["goals"]:
         low_high = goal["range"]
         measured = " – ".join(goal["format"].format(v) for v in low_high) if low_high else "—"
-        mark = '<span class="yes">met</span>' if goal["met"] else '<span class="no">missed</span>'
+        # Results recorded before goals had a status know only met or not.
+        status = goal.get("status") or ("met" if goal["met"] else "missed")
+        mark = f'<span class="{"yes" if status == "met" else "no"}">{status}</span>'
         missed = html.escape("; ".join(goal["missed"][:3]))
         goals.append(
             f"<tr><td>{html.escape(goal['goal'])}</td><td>{measured}</td><td>{mark}</td>"
