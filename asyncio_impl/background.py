@@ -42,7 +42,7 @@ from typing import TypeVar
 from sansio.schedule import next_tick
 from sansio.validate import check_callable, check_number
 
-from ._tasks import call_child
+from ._tasks import call_child, spawn
 
 __all__ = ["run_with_heartbeat", "run_after_ready"]
 
@@ -136,12 +136,8 @@ async def run_after_ready(
             raise RuntimeError("service returned without calling ready()")
 
     async with asyncio.TaskGroup() as group:
-        server = group.create_task(serve())
-        # Under the eager task factory (3.12+) the service may have called
-        # ready() and failed inside create_task: let the group cancel us here,
-        # inside it, not at the caller's next await (CPython gh-116720).
-        if server.done():
-            await asyncio.sleep(0)
+        # spawn: under eager tasks the service may call ready() and fail inside create_task.
+        server = await spawn(group, serve)
         await ready_event.wait()  # a failure of the service before ready() cancels this wait
         value = ready_value[0]
         result = await client(value)

@@ -45,7 +45,7 @@ from typing import Generic, TypeVar
 
 from sansio.validate import check_callables, check_number
 
-from ._tasks import call_child, no_limit_as_none
+from ._tasks import call_child, no_limit_as_none, spawn
 
 __all__ = ["first_completed", "staggered_race"]
 
@@ -79,13 +79,7 @@ async def first_completed(fns: Iterable[Callable[[], Awaitable[T]]]) -> T:
     race = _Race[T](len(fns))
     async with asyncio.TaskGroup() as group:
         for index, fn in enumerate(fns):
-            attempt = group.create_task(race.attempt(index, fn))
-            race.tasks.append(attempt)
-            # Under the eager task factory (3.12+) it may have ended inside
-            # create_task.  If it failed, let the group cancel us here, inside
-            # it, not at the caller's next await (CPython gh-116720).
-            if attempt.done():
-                await asyncio.sleep(0)
+            race.tasks.append(await spawn(group, race.attempt, index, fn))
     return race.outcome()
 
 
@@ -119,7 +113,7 @@ async def staggered_race(fns: Iterable[Callable[[], Awaitable[T]]], *, delay: fl
     race = _Race[T](len(fns))
     async with asyncio.TaskGroup() as group:
         for index, fn in enumerate(fns):
-            attempt = group.create_task(race.attempt(index, fn))
+            attempt = await spawn(group, race.attempt, index, fn)
             race.tasks.append(attempt)
             # Until it ends (failed, won, or cancelled by the winner) or delay passes.
             await asyncio.wait([attempt], timeout=no_limit_as_none(delay))
