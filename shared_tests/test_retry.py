@@ -271,7 +271,10 @@ async def test_bad_options_are_rejected_before_the_first_attempt(
 async def test_a_bad_option_equal_to_one_already_checked_is_still_rejected(
     impl: Impl, name: str, good: object, bad: object
 ) -> None:
-    """Checked options are cached, and ``3.0 == 3``: the cache must not let the wrong type by."""
+    """``3.0 == 3``: an earlier check of an equal option must not let the wrong type by.
+
+    An options cache once did; the plain checks must keep refusing it.
+    """
     assert await impl.retry.retry(Flaky(failures=0), **{name: good}) == "ok"
     flaky = Flaky(failures=0)
     with pytest.raises(TypeError, match=name):
