@@ -47,9 +47,10 @@ async def spawn(
         The child's task.
 
     Raises:
-        CancelledError: the child failed inside ``create_task``; this is the
-            group cancelling the caller, and the group's ``async with`` then
-            raises the failure.
+        CancelledError: the child failed inside ``create_task``: the group
+            cancelling the caller (raised here directly when the caller is a
+            child itself still starting eagerly); the group's ``async with``
+            then raises the failure.
 
     Awaits (and so can be cancelled) only when the child has failed.
     """
@@ -60,6 +61,9 @@ async def spawn(
         # cancellation it has sent us here, inside the group: on 3.12 it would
         # otherwise stay pending and hit the caller's next await (CPython gh-116720).
         await asyncio.sleep(0)
+        # Still here: the caller is itself a child still running inside its own
+        # eager create_task, not yet in the group's list of tasks to cancel.
+        raise asyncio.CancelledError
     return task
 
 
