@@ -151,10 +151,11 @@ async def _batched(
 ) -> AsyncGenerator[AsyncIterator[list[T]], None]:
     send, receive = anyio.create_memory_object_stream[list[T]](0)
     batches = _Batches(receive, size, max_wait)
-    async with receive, anyio.create_task_group() as group:
-        group.start_soon(batches.fill, source, send)
-        yield batches
-        group.cancel_scope.cancel()  # the block was left early: stop reading
+    with receive:  # a plain with: no checkpoint on the way out, where an error is carried
+        async with anyio.create_task_group() as group:
+            group.start_soon(batches.fill, source, send)
+            yield batches
+            group.cancel_scope.cancel()  # the block was left early: stop reading
 
 
 class _Batches(AsyncIterator[list[T]]):
@@ -267,12 +268,13 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
 async def _merged(sources: tuple[AsyncIterable[T], ...]) -> AsyncGenerator[AsyncIterator[T], None]:
     send, receive = anyio.create_memory_object_stream[T](0)
     # The receive side outlives the group, so no reader sends into a closed stream.
-    async with receive, anyio.create_task_group() as group:
-        async with send:
-            for source in sources:
-                group.start_soon(_read_into, source, send.clone())
-        yield receive
-        group.cancel_scope.cancel()  # the block was left early: stop the readers
+    with receive:  # a plain with: no checkpoint on the way out, where an error is carried
+        async with anyio.create_task_group() as group:
+            with send:
+                for source in sources:
+                    group.start_soon(_read_into, source, send.clone())
+            yield receive
+            group.cancel_scope.cancel()  # the block was left early: stop the readers
 
 
 async def _read_into(source: AsyncIterable[T], send: MemoryObjectSendStream[T]) -> None:

@@ -151,10 +151,11 @@ async def _batched(
 ) -> AsyncGenerator[AsyncIterator[list[T]], None]:
     send, receive = trio.open_memory_channel[list[T]](0)
     batches = _Batches(receive, size, max_wait)
-    async with receive, trio.open_nursery() as nursery:
-        nursery.start_soon(batches.fill, source, send)
-        yield batches
-        nursery.cancel_scope.cancel()  # the block was left early: stop reading
+    with receive:  # a plain with: no checkpoint on the way out, where an error is carried
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(batches.fill, source, send)
+            yield batches
+            nursery.cancel_scope.cancel()  # the block was left early: stop reading
 
 
 class _Batches(AsyncIterator[list[T]]):
@@ -267,12 +268,13 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
 async def _merged(sources: tuple[AsyncIterable[T], ...]) -> AsyncGenerator[AsyncIterator[T], None]:
     send, receive = trio.open_memory_channel[T](0)
     # The receive side outlives the nursery, so no reader sends into a closed channel.
-    async with receive, trio.open_nursery() as nursery:
-        async with send:
-            for source in sources:
-                nursery.start_soon(_read_into, source, send.clone())
-        yield receive
-        nursery.cancel_scope.cancel()  # the block was left early: stop the readers
+    with receive:  # a plain with: no checkpoint on the way out, where an error is carried
+        async with trio.open_nursery() as nursery:
+            with send:
+                for source in sources:
+                    nursery.start_soon(_read_into, source, send.clone())
+            yield receive
+            nursery.cancel_scope.cancel()  # the block was left early: stop the readers
 
 
 async def _read_into(source: AsyncIterable[T], send: trio.MemorySendChannel[T]) -> None:
