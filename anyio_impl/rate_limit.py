@@ -99,7 +99,11 @@ class RateLimiter:
         """
         await anyio.lowlevel.checkpoint_if_cancelled()
         if not self._line and self._take():
-            await anyio.lowlevel.cancel_shielded_checkpoint()
+            try:
+                await anyio.lowlevel.cancel_shielded_checkpoint()
+            except BaseException:  # a raw Task.cancel() on asyncio: no scope stops it
+                self._tokens += 1  # give back the token this call will not use
+                raise
             return
         turn = anyio.Event()
         self._line.append(turn)
