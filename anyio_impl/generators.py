@@ -47,7 +47,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from sansio.iterables import check_async_iterable, closing_iterator
-from sansio.schedule import next_tick
+from sansio.schedule import check_interval, next_tick
 from sansio.validate import check_callable, check_count, check_number
 
 __all__ = ["ticker", "paginate", "batched", "merged"]
@@ -60,7 +60,7 @@ async def ticker(interval: float, *, count: int | None = None) -> AsyncGenerator
     """Yield the scheduled tick times start + k·interval, sleeping until each.
 
     Args:
-        interval: seconds between ticks (finite, > 0).
+        interval: seconds between ticks (finite, at least 1e-9).
         count: how many to yield; ``None`` for no end.
 
     Yields:
@@ -68,11 +68,12 @@ async def ticker(interval: float, *, count: int | None = None) -> AsyncGenerator
         the consumer asks again is skipped (no drift, no catching up).
 
     Raises:
-        ValueError: ``interval <= 0`` or ``count < 0``, on the first iteration.
+        ValueError: ``interval`` below 1e-9 s or ``count < 0``, on the first
+            iteration.
 
     Cancellation: a plain ``sleep_until`` inside; nothing outlives it.
     """
-    interval = check_number("interval", interval, exclusive=True)
+    interval = check_interval(interval)
     if count is not None:
         count = check_count("count", count, minimum=0)
     start = anyio.current_time()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
@@ -90,6 +91,7 @@ async def test_ticker_count_zero_and_forever(impl: Impl) -> None:
         ({"interval": -1}, ValueError, "interval"),
         ({"interval": math.nan}, ValueError, "interval"),
         ({"interval": math.inf}, ValueError, "interval"),
+        ({"interval": 5e-324}, ValueError, "interval"),  # finite and > 0, but below 1e-9
         ({"interval": 1, "count": -1}, ValueError, "count"),
         ({"interval": "1"}, TypeError, "interval"),
         ({"interval": 1, "count": 2.5}, TypeError, "count"),
@@ -487,3 +489,13 @@ def test_merged_rejects_a_source_that_is_not_async_iterable(impl: Impl) -> None:
 async def nothing() -> AsyncGenerator[Any, None]:
     return
     yield
+
+
+async def test_the_shortest_interval_ticks_even_far_from_the_clocks_origin(impl: Impl) -> None:
+    """1e-9 s is allowed; the schedule's arithmetic must not overflow after a long run."""
+    await anyio.sleep(10**6)  # far from the loop's start, as on a real clock
+    start = now()
+    async with contextlib.aclosing(impl.generators.ticker(1e-9, count=3)) as ticks:
+        times = [tick async for tick in ticks]
+    assert len(times) == 3
+    assert all(later > earlier for earlier, later in itertools.pairwise([start, *times]))
