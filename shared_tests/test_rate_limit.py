@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tools.registry import Target
+
 from .helpers import Impl, count_wakeups, now
 
 
@@ -261,3 +263,16 @@ async def test_an_acquire_cancelled_as_it_takes_a_free_token_gives_it_back(impl:
     # An acquire that raised took nothing; one that returned took the only token.
     assert now() == start + (10 if acquired else 0)
     assert acquired == (impl.target.package == "asyncio_impl")
+
+
+@pytest.mark.timeout(20)  # without the check, trio sleeps for the clock offset: days
+def test_a_limiter_refuses_a_second_event_loop_run(target: Target) -> None:
+    """It remembers times on the first run's clock, which a second run does not share."""
+    limiter = target.module("rate_limit").RateLimiter(10)
+
+    async def use() -> None:
+        await limiter.acquire()
+
+    target.run(use)
+    with pytest.raises(RuntimeError, match="another"):
+        target.run(use)
