@@ -21,7 +21,6 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.download_python = "never"
 
 PYTHONS = ["3.11", "3.12", "3.13"]
-PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
 def _expose_pyenv_versions() -> None:
