@@ -87,8 +87,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     targets = metafunc.config.stash[TARGETS]
-    if _is_async(metafunc.function) and not _real_time(metafunc.definition):
-        # uvloop's timers live in libuv, beyond a virtual clock's reach.
+    if "anyio_backend" in metafunc.fixturenames and not _real_time(metafunc.definition):
+        # A virtual clock for every test that asks for a backend: uvloop's
+        # timers live in libuv, beyond its reach.
         targets = [target for target in targets if target.loop != "uvloop"]
     only = metafunc.definition.get_closest_marker("backends")
     if only is not None:  # not applicable elsewhere: not collected, rather than skipped
@@ -108,13 +109,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(("target", f"{variant}_name"), params)
     elif "target" in metafunc.fixturenames:
         metafunc.parametrize("target", targets, ids=[target.id for target in targets])
-
-
-def _is_async(test: Callable[..., object]) -> bool:
-    # hypothesis keeps the test body on ``.hypothesis.inner_test``.
-    return inspect.iscoroutinefunction(
-        getattr(getattr(test, "hypothesis", None), "inner_test", test)
-    )
 
 
 def _real_time(item: pytest.Item) -> bool:
