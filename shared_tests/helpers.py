@@ -268,13 +268,13 @@ def _seeded_trio_scheduler(seed: int) -> Iterator[None]:
     from trio._core import _run
 
     state, flag = _run._r.getstate(), _run._ALLOW_DETERMINISTIC_SCHEDULING
-    _run._ALLOW_DETERMINISTIC_SCHEDULING = True
+    _run._ALLOW_DETERMINISTIC_SCHEDULING = True  # type: ignore[misc]  # a Final, set by pytest-trio too
     _run._r.seed(seed)
     try:
         yield
     finally:
         _run._r.setstate(state)
-        _run._ALLOW_DETERMINISTIC_SCHEDULING = flag
+        _run._ALLOW_DETERMINISTIC_SCHEDULING = flag  # type: ignore[misc]
 
 
 def scheduling_orders(count: int = ORDERS) -> Iterator[int]:
@@ -301,7 +301,9 @@ def task_count() -> int:
     """How many tasks are alive in this event loop right now."""
     if sniffio.current_async_library() == "trio":
         count = 0
-        nurseries = list(trio.lowlevel.current_root_task().child_nurseries)
+        root = trio.lowlevel.current_root_task()
+        assert root is not None  # inside trio.run
+        nurseries = list(root.child_nurseries)
         while nurseries:
             nursery = nurseries.pop()
             count += len(nursery.child_tasks)
