@@ -43,7 +43,7 @@ async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = mat
     async def bounded() -> None:
         with anyio.move_on_after(timeout, shield=True):
             try:
-                await fn()
+                await call_child(fn)  # a stray cancellation from fn is a failure
             except anyio.get_cancelled_exc_class():
                 raise  # the cut-off at timeout, which the scope absorbs
             except BaseException as exc:  # KeyboardInterrupt too: rule 4 wants it bare

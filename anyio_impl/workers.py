@@ -105,5 +105,5 @@ async def process(
 
     with receive:  # shared by the workers: it closes once they have all finished
         async with anyio.create_task_group() as group:
-            group.start_soon(produce)
+            group.start_soon(call_child, produce)  # the input is user code too
     return results

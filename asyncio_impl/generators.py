@@ -51,7 +51,7 @@ from sansio.schedule import check_interval, next_tick
 from sansio.validate import check_callable, check_count, check_number
 
 from ._queues import QueueShutDown, close, get
-from ._tasks import no_limit_as_none, spawn
+from ._tasks import call_child, no_limit_as_none, spawn
 
 __all__ = ["ticker", "paginate", "batched", "merged"]
 
@@ -159,7 +159,8 @@ async def _batched(
     full: asyncio.Queue[list[T]] = asyncio.Queue(1)
     batches = _Batches(full, size, max_wait)
     async with asyncio.TaskGroup() as group:
-        reader = await spawn(group, batches.fill, source)
+        # call_child: a source raising CancelledError by itself is a failure.
+        reader = await spawn(group, call_child, batches.fill, source)
         yield batches
         reader.cancel()  # the block was left early: stop reading
 
@@ -271,7 +272,7 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
 async def _merged(sources: tuple[AsyncIterable[T], ...]) -> AsyncGenerator[AsyncIterator[T], None]:
     queue: asyncio.Queue[T] = asyncio.Queue(1)
     async with asyncio.TaskGroup() as group:
-        readers = [await spawn(group, _read_into, source, queue) for source in sources]
+        readers = [await spawn(group, call_child, _read_into, source, queue) for source in sources]
         yield _Drain(queue, readers=len(readers))
         for reader in readers:  # the block was left early: stop the readers
             reader.cancel()

@@ -100,5 +100,5 @@ async def process(
             results[index] = await call_child(handler, item)
 
     async with asyncio.TaskGroup() as group:
-        await spawn(group, produce)
+        await spawn(group, call_child, produce)  # the input is user code too
     return results

@@ -78,7 +78,7 @@ async def run_with_heartbeat(
     interval = check_interval(interval)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_beat_forever, interval, beat)
-        result = await work()
+        result = await call_child(work)  # a stray cancellation is a failure here too
         nursery.cancel_scope.cancel()
     return result
 
@@ -123,6 +123,6 @@ async def run_after_ready(
 
     async with trio.open_nursery() as nursery:
         value: V = await nursery.start(serve)
-        result = await client(value)
+        result = await call_child(client, value)
         nursery.cancel_scope.cancel()
     return result

@@ -50,6 +50,8 @@ from sansio.iterables import check_async_iterable, closing_iterator
 from sansio.schedule import check_interval, next_tick
 from sansio.validate import check_callable, check_count, check_number
 
+from ._tasks import call_child
+
 __all__ = ["ticker", "paginate", "batched", "merged"]
 
 T = TypeVar("T")
@@ -154,7 +156,8 @@ async def _batched(
     batches = _Batches(receive, size, max_wait)
     with receive:  # a plain with: no checkpoint on the way out, where an error is carried
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(batches.fill, source, send)
+            # call_child: a source raising a cancellation by itself is a failure.
+            nursery.start_soon(call_child, batches.fill, source, send)
             yield batches
             nursery.cancel_scope.cancel()  # the block was left early: stop reading
 
@@ -273,7 +276,7 @@ async def _merged(sources: tuple[AsyncIterable[T], ...]) -> AsyncGenerator[Async
         async with trio.open_nursery() as nursery:
             with send:
                 for source in sources:
-                    nursery.start_soon(_read_into, source, send.clone())
+                    nursery.start_soon(call_child, _read_into, source, send.clone())
             yield receive
             nursery.cancel_scope.cancel()  # the block was left early: stop the readers
 

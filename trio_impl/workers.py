@@ -104,5 +104,5 @@ async def process(
 
     with receive:  # shared by the workers: it closes once they have all finished
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(produce)
+            nursery.start_soon(call_child, produce)  # the input is user code too
     return results
