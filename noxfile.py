@@ -1,8 +1,9 @@
-"""Sessions: tests (3.11-3.13), compare, site, demo, bench, bench_anyio, lint, typecheck.
+"""Sessions: tests (3.11-3.13), compare, site, demo, bench, bench_anyio, flakes, lint, typecheck.
 
 ``nox -s tests -- -k retry`` passes everything after ``--`` to pytest.  A
 Python version that is not installed is skipped with a message (and is an
-error on CI, where every version must run).
+error on CI, where every version must run).  Every session but bench_anyio
+installs the versions pinned in uv.lock.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.download_python = "never"
 
 PYTHONS = ["3.11", "3.12", "3.13"]
-PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
 def _expose_pyenv_versions() -> None:
@@ -51,13 +51,18 @@ def _version_key(version: str) -> tuple[int, ...]:
 _expose_pyenv_versions()
 
 
-def _install(session: nox.Session, *groups: str) -> None:
-    requirements = [
-        requirement
-        for group in groups
-        for requirement in nox.project.dependency_groups(PYPROJECT, group)
-    ]
-    session.install("-e", ".", *requirements)
+def _install(session: nox.Session, *groups: str, project: bool = True) -> None:
+    """The project (editable) and these dependency groups, at the versions in uv.lock.
+
+    ``--locked`` fails if uv.lock no longer matches pyproject.toml: run
+    ``uv lock`` after changing a dependency, and commit both.
+    """
+    session.run_install(
+        "uv", "sync", "--locked", "--no-default-groups",
+        *(f"--group={group}" for group in groups),
+        *([] if project else ["--no-install-project"]),
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )  # fmt: skip
 
 
 @nox.session(python=PYTHONS)
@@ -130,10 +135,21 @@ def bench_anyio(session: nox.Session) -> None:
     session.run("python", "-m", "bench.anyio_spawn", "--compare", output)
 
 
+@nox.session(python=PYTHONS[-1])
+def flakes(session: nox.Session) -> None:
+    """The suite N times in random order; any test whose result changed is a flake.
+
+    ``nox -s flakes -- --runs 20`` (the default); anything after ``--runs N``
+    goes to pytest, e.g. ``-- --runs 5 shared_tests/test_pool.py``.
+    """
+    _install(session, "test")
+    session.run("python", "-m", "tools.flakes", *(session.posargs or ["--runs", "20"]))
+
+
 @nox.session(python=PYTHONS[0])
 def lint(session: nox.Session) -> None:
     """ruff (with flake8-async's ASYNC rules) and ruff format --check."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    _install(session, "lint", project=False)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 

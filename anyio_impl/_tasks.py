@@ -38,13 +38,15 @@ async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = mat
     caller passes through an anyio shield in the caller's own task, but
     cannot reach another task, and the task group waits for it either way.
     """
-    failure: list[Exception] = []
+    failure: list[BaseException] = []
 
     async def bounded() -> None:
         with anyio.move_on_after(timeout, shield=True):
             try:
-                await fn()
-            except Exception as exc:
+                await call_child(fn)  # a stray cancellation from fn is a failure
+            except anyio.get_cancelled_exc_class():
+                raise  # the cut-off at timeout, which the scope absorbs
+            except BaseException as exc:  # KeyboardInterrupt too: rule 4 wants it bare
                 failure.append(exc)  # re-raised below as itself, not in a group
 
     try:

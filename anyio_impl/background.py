@@ -38,8 +38,8 @@ from typing import TypeVar
 import anyio
 import anyio.abc
 
-from sansio.schedule import next_tick
-from sansio.validate import check_callable, check_number
+from sansio.schedule import check_interval, next_tick
+from sansio.validate import check_callable
 
 from ._tasks import call_child
 
@@ -68,7 +68,7 @@ async def run_with_heartbeat(
 
     Raises:
         ExceptionGroup: ``work`` or ``beat`` failed; the other was cancelled.
-        ValueError: ``interval <= 0`` or not finite.
+        ValueError: ``interval`` below 1e-9 s (a nanosecond) or not finite.
         TypeError: ``work`` or ``beat`` is not callable, or ``interval`` is
             not a number.
 
@@ -77,7 +77,7 @@ async def run_with_heartbeat(
     """
     check_callable("work", work)
     check_callable("beat", beat)
-    interval = check_number("interval", interval, exclusive=True)
+    interval = check_interval(interval)
     async with anyio.create_task_group() as group:
         group.start_soon(_beat_forever, interval, beat)
         result = await work()

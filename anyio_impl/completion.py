@@ -15,9 +15,11 @@ Sample use::
     [(1, 'fast'), (0, 'slow')]
 
 ``completed`` is an async context manager around a task group and a memory
-object stream: each child sends ``(index, result)`` on its own clone of the
-send stream and closes it when done, so the receive stream ends exactly
-when the last child has finished.  Leaving the block cancels the group's
+object stream: each child sends ``(index, result)`` when done, and the last
+one closes the send stream, so the receive stream ends exactly when the last
+child has finished.  (Not a clone per child, closed as each ends: a failing
+child would close its clone too, and if it was the last, the reader would
+see the stream end before the failure reached it.)  Leaving the block cancels the group's
 scope: what is still running is cancelled and waited for, on both backends.
 
 anyio 4.16 ships the same thing as ``anyio.as_completed(*awaitables)``: a
@@ -36,7 +38,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from typing import TypeVar
 
 import anyio
-from anyio.streams.memory import MemoryObjectSendStream
 
 from sansio.validate import check_callables
 
@@ -79,16 +80,24 @@ async def _completed(
     # Unbounded: a finished child never waits for the reader; at most len(fns) items.
     send, receive = anyio.create_memory_object_stream[tuple[int, T]](math.inf)
 
-    async def run_one(
-        index: int, fn: Callable[[], Awaitable[T]], results: MemoryObjectSendStream[tuple[int, T]]
-    ) -> None:
-        async with results:
-            results.send_nowait((index, await call_child(fn)))
+    running = len(fns)
 
-    # The receive side outlives the group, so no child ever sends into a closed stream.
-    async with receive, anyio.create_task_group() as group:
-        async with send:
+    async def run_one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
+        nonlocal running
+        send.send_nowait((index, await call_child(fn)))
+        running -= 1
+        if not running:  # the last result is in: the reader's loop ends after it
+            send.close()
+
+    # Only the last success closes the send side: a failure leaves it open, so
+    # the reader is cancelled with the rest and never sees a false end.  Plain
+    # ``with``s: trio's ``aclose()`` is a checkpoint, where a cancellation could
+    # replace the error this block carries (trio#1559).
+    with send, receive:
+        async with anyio.create_task_group() as group:
             for index, fn in enumerate(fns):
-                group.start_soon(run_one, index, fn, send.clone())
-        yield receive
-        group.cancel_scope.cancel()  # the block was left early: nobody will read the rest
+                group.start_soon(run_one, index, fn)
+            if not fns:
+                send.close()
+            yield receive
+            group.cancel_scope.cancel()  # the block was left early: nobody will read the rest

@@ -37,7 +37,6 @@ from typing import cast
 
 import anyio
 import httpx
-from anyio.streams.memory import MemoryObjectReceiveStream
 
 from sansio.fetch import (
     BASE_DELAY,
@@ -167,31 +166,31 @@ async def crawl(
     send, receive = anyio.create_memory_object_stream[str](math.inf)  # safe: admissions capped
     send.send_nowait(start_url)
 
-    async def worker(http: httpx.AsyncClient, urls: MemoryObjectReceiveStream[str]) -> None:
+    async def worker(http: httpx.AsyncClient) -> None:
         nonlocal unfinished
-        async with urls:
-            async for url in urls:
-                result = await _fetch_one(
-                    http, url, limiter=None, request_timeout=request_timeout, retries=2
-                )
-                results[url] = result.status if result.status is not None else str(result.error)
-                for link in links(result):
-                    if link not in seen and len(seen) < max_pages and same_site(link, origin):
-                        seen.add(link)
-                        unfinished += 1
-                        send.send_nowait(link)
-                unfinished -= 1
-                if unfinished == 0:
-                    send.close()  # no work left anywhere: every worker's loop ends
+        async for url in receive:  # shared by the workers; ends once send is closed below
+            result = await _fetch_one(
+                http, url, limiter=None, request_timeout=request_timeout, retries=2
+            )
+            results[url] = result.status if result.status is not None else str(result.error)
+            for link in links(result):
+                if link not in seen and len(seen) < max_pages and same_site(link, origin):
+                    seen.add(link)
+                    unfinished += 1
+                    send.send_nowait(link)
+            unfinished -= 1
+            if unfinished == 0:
+                send.close()  # no work left anywhere: every worker's loop ends
 
-    async with (
-        make_client(concurrency, request_timeout) as http,
-        send,
-        anyio.create_task_group() as group,
-        receive,
-    ):
-        for _ in range(concurrency):
-            group.start_soon(worker, http, receive.clone())
+    # Plain ``with``s: trio's ``aclose()`` is a checkpoint, where a cancellation
+    # could replace the error this block carries (trio#1559).
+    with send, receive:
+        async with (
+            make_client(concurrency, request_timeout) as http,
+            anyio.create_task_group() as group,
+        ):
+            for _ in range(concurrency):
+                group.start_soon(worker, http)
     return results
 
 

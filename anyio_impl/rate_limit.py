@@ -84,6 +84,9 @@ class RateLimiter:
         except OverflowError:
             raise ValueError(f"burst is out of range: {burst!r}") from None
         self._updated: float | None = None
+        self._run: anyio.lowlevel.EventLoopToken | None = (
+            None  # the event loop run it was first used in
+        )
         self._line: deque[anyio.Event] = deque()
 
     async def acquire(self) -> None:
@@ -96,10 +99,17 @@ class RateLimiter:
 
         Cancellation: a waiter cancelled at any point takes no token and
         leaves the line; the next waiter moves up at once.
+
+        Raises:
+            RuntimeError: the limiter was first used in another event loop run.
         """
         await anyio.lowlevel.checkpoint_if_cancelled()
         if not self._line and self._take():
-            await anyio.lowlevel.cancel_shielded_checkpoint()
+            try:
+                await anyio.lowlevel.cancel_shielded_checkpoint()
+            except BaseException:  # a raw Task.cancel() on asyncio: no scope stops it
+                self._tokens += 1  # give back the token this call will not use
+                raise
             return
         turn = anyio.Event()
         self._line.append(turn)
@@ -130,6 +140,7 @@ class RateLimiter:
 
     def _take(self) -> bool:
         """Refill by the time elapsed, then take a token if there is one."""
+        self._check_run()
         now = anyio.current_time()
         if self._updated is not None:
             elapsed = now - self._updated
@@ -139,6 +150,17 @@ class RateLimiter:
             self._tokens -= 1  # a rounding shortfall is carried as debt, not forgiven
             return True
         return False
+
+    def _check_run(self) -> None:
+        # On trio each run has a clock of its own, offset at random: a time
+        # remembered from another run means nothing.
+        run = anyio.lowlevel.current_token()
+        if self._run is None:
+            self._run = run
+        elif self._run != run:
+            raise RuntimeError(
+                "this RateLimiter was first used in another event loop; make one per run"
+            )
 
     def _due(self) -> float:
         """When the next whole token will be in the bucket: always later than now."""

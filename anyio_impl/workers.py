@@ -12,13 +12,18 @@ Sample use::
 
 The queue is a memory object stream of ``queue_size``, used exactly as
 trio's memory channel: the producer owns the send stream and closes it when
-the input is exhausted (``async with send``); each worker owns a clone of
-the receive stream and stops when the stream is closed and drained.  No
-sentinels and no ``join()``: closing is the signal, and a handler failure
-cancels the task group, so nothing can wait forever on a ``task_done()``
-that never comes.  (The classic hang in this pattern is a send clone that is
-never closed; here there is exactly one, closed by ``async with`` whatever
-happens.)
+the input is exhausted (``with send``); the workers share the receive
+stream and stop when it is closed and drained.  No sentinels and no
+``join()``: closing is the signal, and a handler failure cancels the task
+group, so nothing can wait forever on a ``task_done()`` that never comes.
+(The classic hang in this pattern is a send clone that is never closed;
+here there is exactly one, closed by ``with`` whatever happens.)  No worker
+closes the receive stream either: a failing worker that did would break the
+producer's pending ``send()``, and a ``BrokenResourceError`` would join the
+handler's error.
+
+The producer starts a worker with each of the first ``workers`` items, so a
+generous ``workers`` costs nothing for a short input.
 
 Backpressure: an item is taken from ``items`` only when the producer is
 about to send it, so at most ``workers`` (being handled) + ``queue_size`` (in
@@ -33,7 +38,6 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream
 
 from sansio.iterables import check_items, iterate
 from sansio.validate import check_callable, check_count
@@ -83,21 +87,23 @@ async def process(
     send, receive = anyio.create_memory_object_stream[tuple[int, Item]](queue_size)
 
     async def produce() -> None:
-        # aclosing: when the producer is cancelled, the input is closed now,
-        # not later by the garbage collector in some other task.
-        async with send, contextlib.aclosing(iterate(items)) as stream:
-            async for item in stream:
-                results.append(None)
-                await send.send((len(results) - 1, item))
+        # A plain ``with``, as trio_impl's: on trio, ``aclose()`` is a checkpoint
+        # where a cancellation could replace the error this block carries.
+        with send:
+            # aclosing: when the producer is cancelled, the input is closed
+            # now, not later by the garbage collector in some other task.
+            async with contextlib.aclosing(iterate(items)) as stream:
+                async for item in stream:
+                    if len(results) < workers:  # never more workers than items taken
+                        group.start_soon(work)
+                    results.append(None)
+                    await send.send((len(results) - 1, item))
 
-    async def work(queue: MemoryObjectReceiveStream[tuple[int, Item]]) -> None:
-        async with queue:
-            async for index, item in queue:
-                results[index] = await call_child(handler, item)
+    async def work() -> None:
+        async for index, item in receive:
+            results[index] = await call_child(handler, item)
 
-    async with anyio.create_task_group() as group:
-        group.start_soon(produce)
-        async with receive:  # each worker gets its own clone; the original closes here
-            for _ in range(workers):
-                group.start_soon(work, receive.clone())
+    with receive:  # shared by the workers: it closes once they have all finished
+        async with anyio.create_task_group() as group:
+            group.start_soon(call_child, produce)  # the input is user code too
     return results

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -52,15 +52,22 @@ async def get(queue: asyncio.Queue[T]) -> T:
     return item
 
 
-async def drain(queue: asyncio.Queue[T]) -> AsyncGenerator[T, None]:
-    """Yield the items of ``queue`` until it is closed.
+def drain(queue: asyncio.Queue[T]) -> AsyncIterator[T]:
+    """Iterate the items of ``queue`` until it is closed.
 
-    A plain async generator: it starts no task and holds no scope, so a
-    consumer that stops early leaves nothing behind.
+    An iterator object, not an async generator: a generator that a failing
+    or cancelled consumer leaves suspended is closed later by the event loop,
+    in a task of its own that outlives the consumer.
     """
-    while True:
+    return _Drain(queue)
+
+
+class _Drain(AsyncIterator[T]):
+    def __init__(self, queue: asyncio.Queue[T]) -> None:
+        self._queue = queue
+
+    async def __anext__(self) -> T:
         try:
-            item = await get(queue)
+            return await get(self._queue)
         except QueueShutDown:
-            return
-        yield item
+            raise StopAsyncIteration from None

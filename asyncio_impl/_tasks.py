@@ -47,8 +47,9 @@ async def spawn(
         The child's task.
 
     Raises:
-        CancelledError: the child failed inside ``create_task``; this is the
-            group cancelling the caller, and the group's ``async with`` then
+        CancelledError: the child failed inside ``create_task``: the group
+            cancelling the caller (cancelled here when the caller is a child
+            itself still starting eagerly); the group's ``async with`` then
             raises the failure.
 
     Awaits (and so can be cancelled) only when the child has failed.
@@ -59,6 +60,11 @@ async def spawn(
         # RuntimeError (and on 3.12 leave the coroutine never awaited).  Take the
         # cancellation it has sent us here, inside the group: on 3.12 it would
         # otherwise stay pending and hit the caller's next await (CPython gh-116720).
+        current = asyncio.current_task()
+        if current is not None and not current.cancelling():
+            # The caller is itself a child still starting inside its own eager
+            # create_task, not yet among the tasks the group cancels: do it here.
+            current.cancel()
         await asyncio.sleep(0)
     return task
 
@@ -115,6 +121,9 @@ async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = mat
             await asyncio.wait([task])
         except asyncio.CancelledError:
             caller_cancelled = True  # hold it until fn has ended
-    if caller_cancelled:
+    current = asyncio.current_task()
+    # Cancelled now or before (fn as the cleanup of cancelled work): the
+    # cancellation wins over fn's error, as after trio's and anyio's shield.
+    if caller_cancelled or (task.exception() is not None and current and current.cancelling()):
         raise asyncio.CancelledError from task.exception()
     task.result()

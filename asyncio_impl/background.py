@@ -39,8 +39,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sansio.schedule import next_tick
-from sansio.validate import check_callable, check_number
+from sansio.schedule import check_interval, next_tick
+from sansio.validate import check_callable
 
 from ._tasks import call_child, spawn
 
@@ -69,7 +69,7 @@ async def run_with_heartbeat(
 
     Raises:
         ExceptionGroup: ``work`` or ``beat`` failed; the other was cancelled.
-        ValueError: ``interval <= 0`` or not finite.
+        ValueError: ``interval`` below 1e-9 s (a nanosecond) or not finite.
         TypeError: ``work`` or ``beat`` is not callable, or ``interval`` is
             not a number.
 
@@ -78,7 +78,7 @@ async def run_with_heartbeat(
     """
     check_callable("work", work)
     check_callable("beat", beat)
-    interval = check_number("interval", interval, exclusive=True)
+    interval = check_interval(interval)
     async with asyncio.TaskGroup() as group:
         heart = group.create_task(_beat_forever(interval, beat))
         result = await work()

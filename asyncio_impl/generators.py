@@ -47,11 +47,11 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaita
 from typing import Any, TypeVar, cast
 
 from sansio.iterables import check_async_iterable, closing_iterator
-from sansio.schedule import next_tick
+from sansio.schedule import check_interval, next_tick
 from sansio.validate import check_callable, check_count, check_number
 
 from ._queues import QueueShutDown, close, get
-from ._tasks import no_limit_as_none, spawn
+from ._tasks import call_child, no_limit_as_none, spawn
 
 __all__ = ["ticker", "paginate", "batched", "merged"]
 
@@ -65,7 +65,7 @@ async def ticker(interval: float, *, count: int | None = None) -> AsyncGenerator
     """Yield the scheduled tick times start + k·interval, sleeping until each.
 
     Args:
-        interval: seconds between ticks (finite, > 0).
+        interval: seconds between ticks (finite, at least 1e-9).
         count: how many to yield; ``None`` for no end.
 
     Yields:
@@ -73,11 +73,12 @@ async def ticker(interval: float, *, count: int | None = None) -> AsyncGenerator
         when the consumer asks again is skipped (no drift, no catching up).
 
     Raises:
-        ValueError: ``interval <= 0`` or ``count < 0``, on the first iteration.
+        ValueError: ``interval`` below 1e-9 s or ``count < 0``, on the first
+            iteration.
 
     Cancellation: a plain ``asyncio.sleep`` inside; nothing outlives it.
     """
-    interval = check_number("interval", interval, exclusive=True)
+    interval = check_interval(interval)
     if count is not None:
         count = check_count("count", count, minimum=0)
     loop = asyncio.get_running_loop()
@@ -158,7 +159,8 @@ async def _batched(
     full: asyncio.Queue[list[T]] = asyncio.Queue(1)
     batches = _Batches(full, size, max_wait)
     async with asyncio.TaskGroup() as group:
-        reader = await spawn(group, batches.fill, source)
+        # call_child: a source raising CancelledError by itself is a failure.
+        reader = await spawn(group, call_child, batches.fill, source)
         yield batches
         reader.cancel()  # the block was left early: stop reading
 
@@ -270,7 +272,7 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
 async def _merged(sources: tuple[AsyncIterable[T], ...]) -> AsyncGenerator[AsyncIterator[T], None]:
     queue: asyncio.Queue[T] = asyncio.Queue(1)
     async with asyncio.TaskGroup() as group:
-        readers = [await spawn(group, _read_into, source, queue) for source in sources]
+        readers = [await spawn(group, call_child, _read_into, source, queue) for source in sources]
         yield _Drain(queue, readers=len(readers))
         for reader in readers:  # the block was left early: stop the readers
             reader.cancel()

@@ -82,6 +82,9 @@ class RateLimiter:
         except OverflowError:
             raise ValueError(f"burst is out of range: {burst!r}") from None
         self._updated: float | None = None
+        self._run: asyncio.AbstractEventLoop | None = (
+            None  # the event loop run it was first used in
+        )
         self._line: deque[asyncio.Event] = deque()
 
     async def acquire(self) -> None:
@@ -93,6 +96,9 @@ class RateLimiter:
 
         Cancellation: a waiter cancelled at any point takes no token and
         leaves the line; the next waiter moves up at once.
+
+        Raises:
+            RuntimeError: the limiter was first used in another event loop run.
         """
         if not self._line and self._take():
             return
@@ -125,6 +131,7 @@ class RateLimiter:
 
     def _take(self) -> bool:
         """Refill by the time elapsed, then take a token if there is one."""
+        self._check_run()
         now = asyncio.get_running_loop().time()
         if self._updated is not None:
             elapsed = now - self._updated
@@ -134,6 +141,16 @@ class RateLimiter:
             self._tokens -= 1  # a rounding shortfall is carried as debt, not forgiven
             return True
         return False
+
+    def _check_run(self) -> None:
+        # asyncio's own primitives bind to the first loop that uses them, too.
+        run = asyncio.get_running_loop()
+        if self._run is None:
+            self._run = run
+        elif self._run is not run:
+            raise RuntimeError(
+                "this RateLimiter was first used in another event loop; make one per run"
+            )
 
     def _due(self) -> float:
         """When the next whole token will be in the bucket: always later than now."""

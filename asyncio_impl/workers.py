@@ -20,6 +20,9 @@ the lesson's ``queue.join()`` hangs forever when a worker dies before
 cancels the producer and every worker, so nothing waits for a
 ``task_done()`` that never comes.
 
+The producer starts a worker with each of the first ``workers`` items, so a
+generous ``workers`` costs nothing for a short input.
+
 Backpressure: an item is taken from ``items`` only when the producer is
 about to put it, so at most ``workers`` (being handled) + ``queue_size`` (in
 the queue) + 1 (held by the producer while it waits for room) items are out
@@ -86,16 +89,16 @@ async def process(
         # not later by the garbage collector in some other task.
         async with contextlib.aclosing(iterate(items)) as stream:
             async for item in stream:
+                if len(results) < workers:  # never more workers than items taken
+                    await spawn(group, work)
                 results.append(None)
                 await queue.put((len(results) - 1, item))
-        await close(queue, workers)
+        await close(queue, min(workers, len(results)))
 
     async def work() -> None:
         async for index, item in drain(queue):
             results[index] = await call_child(handler, item)
 
     async with asyncio.TaskGroup() as group:
-        await spawn(group, produce)
-        for _ in range(workers):
-            await spawn(group, work)
+        await spawn(group, call_child, produce)  # the input is user code too
     return results

@@ -28,6 +28,7 @@ import trio
 import trio.testing
 from hypothesis import HealthCheck, settings
 
+from testkit.blocking import no_blocking_calls
 from testkit.virtual_time import new_virtual_time_loop
 from tools.registry import SUITE_TARGETS, Target
 
@@ -86,6 +87,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     targets = metafunc.config.stash[TARGETS]
+    if "anyio_backend" in metafunc.fixturenames and not _real_time(metafunc.definition):
+        # A virtual clock for every test that asks for a backend: uvloop's
+        # timers live in libuv, beyond its reach.
+        targets = [target for target in targets if target.loop != "uvloop"]
     only = metafunc.definition.get_closest_marker("backends")
     if only is not None:  # not applicable elsewhere: not collected, rather than skipped
         targets = [target for target in targets if target.backend in only.args]
@@ -106,14 +111,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("target", targets, ids=[target.id for target in targets])
 
 
+def _real_time(item: pytest.Item) -> bool:
+    return item.get_closest_marker("real_time") is not None
+
+
 @pytest.fixture
 def anyio_backend(target: Target, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     """The target's backend, with a fresh virtual clock for every test."""
-    real_time = request.node.get_closest_marker("real_time") is not None
+    real_time = _real_time(request.node)
     if target.backend == "trio":
         return "trio", {} if real_time else {"clock": trio.testing.MockClock(autojump_threshold=0)}
     loop_factory = target.loop_factory(None if real_time else new_virtual_time_loop)
     return "asyncio", {} if loop_factory is None else {"loop_factory": loop_factory}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_blocking_calls() -> Iterator[None]:
+    """A blocking call from exercise code in an asyncio loop's thread fails its test."""
+    with no_blocking_calls():
+        yield
 
 
 @pytest.fixture
@@ -133,7 +149,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
     target = pyfuncitem.funcargs.get("target")
     if not isinstance(target, Target):
         return (yield)
-    real_time = pyfuncitem.get_closest_marker("real_time") is not None
+    real_time = _real_time(pyfuncitem)
     guard = REAL_TIME_GUARD if real_time else DEADLOCK_GUARD
     # hypothesis keeps the test body on ``.hypothesis.inner_test``.
     holder = getattr(pyfuncitem.obj, "hypothesis", None)

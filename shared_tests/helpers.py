@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from types import ModuleType
 from typing import Any, cast
 
 import anyio
+import anyio.lowlevel
+import sniffio
 import trio
 import trio.lowlevel
 
@@ -250,3 +253,60 @@ class Boom(Exception):
 
 class Fatal(BaseException):
     """A failure that is not an ``Exception`` (like ``KeyboardInterrupt``)."""
+
+
+ORDERS = 40
+"""How many scheduling orders a test of an error path tries."""
+
+
+@contextlib.contextmanager
+def _seeded_trio_scheduler(seed: int) -> Iterator[None]:
+    # trio runs each batch of runnable tasks in a random order, drawn from a
+    # private generator (trio._core._run._r), and deterministically only with
+    # the test-only flag pytest-trio sets under hypothesis.  This is the one
+    # place the suite touches that private detail.
+    from trio._core import _run
+
+    state, flag = _run._r.getstate(), _run._ALLOW_DETERMINISTIC_SCHEDULING
+    _run._ALLOW_DETERMINISTIC_SCHEDULING = True  # type: ignore[misc]  # a Final, set by pytest-trio too
+    _run._r.seed(seed)
+    try:
+        yield
+    finally:
+        _run._r.setstate(state)
+        _run._ALLOW_DETERMINISTIC_SCHEDULING = flag  # type: ignore[misc]
+
+
+def scheduling_orders(count: int = ORDERS) -> Iterator[int]:
+    """Seeds for ``count`` runs of a test body, each in a scheduling order of its own.
+
+    On trio each seed fixes the scheduler's order for that run.  asyncio's
+    loop runs ready tasks first in, first out, so there the body varies the
+    order itself with ``await yields(seed, key)`` at its contested points.
+    Put the seed in every assertion message: a failure is then reproducible.
+    """
+    on_trio = sniffio.current_async_library() == "trio"
+    for seed in range(count):
+        with _seeded_trio_scheduler(seed) if on_trio else contextlib.nullcontext():
+            yield seed
+
+
+async def yields(seed: int, key: object) -> None:
+    """Yield to the scheduler 0, 1 or 2 times, as ``(seed, key)`` decides."""
+    for _ in range(random.Random(f"{seed}/{key}").randrange(3)):
+        await anyio.lowlevel.checkpoint()
+
+
+def task_count() -> int:
+    """How many tasks are alive in this event loop right now."""
+    if sniffio.current_async_library() == "trio":
+        count = 0
+        root = trio.lowlevel.current_root_task()
+        assert root is not None  # inside trio.run
+        nurseries = list(root.child_nurseries)
+        while nurseries:
+            nursery = nurseries.pop()
+            count += len(nursery.child_tasks)
+            nurseries.extend(n for task in nursery.child_tasks for n in task.child_nurseries)
+        return count
+    return len(asyncio.all_tasks())

@@ -134,7 +134,7 @@ async def test_a_beat_that_cancels_itself_is_a_failure(impl: Impl) -> None:
     assert probe.cancelled == ["work"]
 
 
-@pytest.mark.parametrize("interval", [0, -1, math.nan, math.inf])
+@pytest.mark.parametrize("interval", [0, -1, math.nan, math.inf, 5e-324])
 async def test_bad_interval_is_a_value_error_before_work_starts(
     impl: Impl, interval: float
 ) -> None:

@@ -6,7 +6,16 @@ import anyio
 import pytest
 import trio
 
-from .helpers import Boom, Impl, Probe, leaves, now, stray_cancellation
+from .helpers import (
+    Boom,
+    Impl,
+    Probe,
+    leaves,
+    now,
+    scheduling_orders,
+    stray_cancellation,
+    yields,
+)
 
 
 async def test_results_arrive_in_completion_order_with_their_index(impl: Impl) -> None:
@@ -142,3 +151,31 @@ def test_bad_input_is_a_type_error_at_call_time(impl: Impl) -> None:
     with pytest.raises(TypeError, match="fns"):
         impl.completion.completed(5)
     assert probe.started == []
+
+
+async def test_the_last_child_failing_fails_the_block_in_every_scheduling_order(impl: Impl) -> None:
+    """The reader never sees a normal end, and the failure always comes out.
+
+    A child that closed its channel clone on the way out could end the
+    reader's loop first, and the cancellation that followed could replace the
+    error at that close (trio's ``aclose()`` is a checkpoint).
+    """
+    for seed in scheduling_orders():
+
+        async def ok() -> str:
+            await anyio.sleep(1)
+            return "ok"
+
+        async def fail(seed: int = seed) -> str:
+            await anyio.sleep(2)
+            await yields(seed, "fail")
+            raise Boom("last")
+
+        ended: list[bool] = []
+        with pytest.raises(ExceptionGroup) as caught:
+            async with impl.completion.completed([ok, fail]) as results:
+                async for _ in results:
+                    pass
+                ended.append(True)
+        assert [repr(error) for error in leaves(caught.value)] == ["Boom('last')"], seed
+        assert not ended, seed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .helpers import Boom, Impl, leaves, now
+from .helpers import Boom, Impl, leaves, now, scheduling_orders, yields
 
 
 class Source:
@@ -90,6 +91,7 @@ async def test_ticker_count_zero_and_forever(impl: Impl) -> None:
         ({"interval": -1}, ValueError, "interval"),
         ({"interval": math.nan}, ValueError, "interval"),
         ({"interval": math.inf}, ValueError, "interval"),
+        ({"interval": 5e-324}, ValueError, "interval"),  # finite and > 0, but below 1e-9
         ({"interval": 1, "count": -1}, ValueError, "count"),
         ({"interval": "1"}, TypeError, "interval"),
         ({"interval": 1, "count": 2.5}, TypeError, "count"),
@@ -424,9 +426,10 @@ async def test_a_source_failing_before_its_first_await_is_the_only_error(impl: I
 async def test_the_last_open_source_failing_still_comes_out_of_merged(impl: Impl) -> None:
     """The consumer stops when the last source closes; its error must still come out.
 
-    Repeated, as trio runs the tasks it wakes together in a random order.
+    Run in many scheduling orders, as trio runs the tasks it wakes together
+    in a random order.
     """
-    for _ in range(20):
+    for seed in scheduling_orders():
         error = Boom("last")
         done = Source([(0.5, "a1")])
         failing = Source([(1, "b1")], error=error)
@@ -435,8 +438,27 @@ async def test_the_last_open_source_failing_still_comes_out_of_merged(impl: Impl
             async with impl.generators.merged(done.items(), failing.items()) as items:
                 async for item in items:
                     seen.append(item)
-        assert leaves(caught.value) == [error]
-        assert seen == ["a1", "b1"]
+                    await yields(seed, item)
+        assert leaves(caught.value) == [error], seed
+        assert seen == ["a1", "b1"], seed
+
+
+async def test_a_failing_source_is_the_only_error_out_of_batched_in_every_order(
+    impl: Impl,
+) -> None:
+    for seed in scheduling_orders():
+        error = Boom("source")
+        failing = Source([(1, 1), (1, 2), (1, 3)], error=error)
+        seen = []
+        with pytest.raises(ExceptionGroup) as caught:
+            async with impl.generators.batched(failing.items(), size=2, max_wait=1.5) as batches:
+                async for batch in batches:
+                    seen.append(batch)
+                    await yields(seed, len(seen))
+        assert leaves(caught.value) == [error], seed
+        delivered = [item for batch in seen for item in batch]
+        assert delivered == [1, 2, 3][: len(delivered)], seed  # in order, nothing invented
+        assert failing.closed, seed
 
 
 async def test_leaving_merged_early_closes_every_source(impl: Impl) -> None:
@@ -467,3 +489,13 @@ def test_merged_rejects_a_source_that_is_not_async_iterable(impl: Impl) -> None:
 async def nothing() -> AsyncGenerator[Any, None]:
     return
     yield
+
+
+async def test_the_shortest_interval_ticks_even_far_from_the_clocks_origin(impl: Impl) -> None:
+    """1e-9 s is allowed; the schedule's arithmetic must not overflow after a long run."""
+    await anyio.sleep(10**6)  # far from the loop's start, as on a real clock
+    start = now()
+    async with contextlib.aclosing(impl.generators.ticker(1e-9, count=3)) as ticks:
+        times = [tick async for tick in ticks]
+    assert len(times) == 3
+    assert all(later > earlier for earlier, later in itertools.pairwise([start, *times]))

@@ -11,14 +11,18 @@ import asyncio
 import os
 import sys
 import textwrap
+import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
 import trio
 import trio.testing
+from blockbuster import BlockingError
 
 from testkit.virtual_time import VirtualTimeEventLoop
+from tools import registry
 from tools.registry import Target
 
 from .helpers import Impl, now
@@ -162,3 +166,18 @@ def on_virtual_time(backend: str) -> bool:
     if backend == "trio":
         return isinstance(trio.lowlevel.current_clock(), trio.testing.MockClock)
     return isinstance(asyncio.get_running_loop(), VirtualTimeEventLoop)
+
+
+def test_a_blocking_call_from_exercise_code_in_the_loop_fails() -> None:
+    """The blocking-call check is on, and it looks at the exercise packages."""
+    fake = registry.ROOT / "asyncio_impl" / "blocking_example.py"
+    code = compile("def nap():\n    time.sleep(0)\n", str(fake), "exec")
+    namespace: dict[str, Any] = {"time": time}
+    exec(code, namespace)
+
+    async def main() -> None:
+        namespace["nap"]()
+
+    with pytest.raises(BlockingError, match="sleep"):
+        asyncio.run(main())
+    namespace["nap"]()  # outside an event loop, blocking is fine

@@ -12,7 +12,7 @@ import trio.testing
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .helpers import Boom, Impl, now
+from .helpers import Boom, Fatal, Impl, now
 
 
 class Resource:
@@ -593,3 +593,20 @@ async def test_property_no_resource_ever_leaks(
     await pool.aclose()
     assert all(r.closed for r in factory.made)
     assert pool.size == 0
+
+
+async def test_a_base_exception_from_close_comes_out_as_itself(impl: Impl) -> None:
+    """Discarding a resource is the caller's own call: rule 4 wants the exception bare."""
+    factory = Factory()
+    fatal = Fatal("close")
+
+    async def close(resource: Resource) -> None:
+        await factory.close(resource)
+        raise fatal
+
+    pool = impl.pool.Pool(factory.make, max_size=1, close=close)
+    with pytest.raises(Fatal) as caught:
+        async with pool.acquire():
+            raise Boom("body")
+    assert caught.value is fatal
+    assert (pool.size, pool.in_use) == (0, 0)

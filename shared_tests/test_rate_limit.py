@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tools.registry import Target
+
 from .helpers import Impl, count_wakeups, now
 
 
@@ -239,3 +241,38 @@ async def test_property_window_bound_fifo_and_cancellation(
     # nobody who waited forever was left out
     patient = {index for index, (_, patience) in enumerate(clients) if patience is None}
     assert patient <= set(served_order)
+
+
+async def test_an_acquire_cancelled_as_it_takes_a_free_token_gives_it_back(impl: Impl) -> None:
+    """The cancellation is pending as the acquire starts.
+
+    trio and anyio scopes stop the acquire before it takes anything; a raw
+    ``Task.cancel()`` (anyio code called from asyncio code) lands in the
+    yield after the free token was taken, which must give it back.
+    """
+    limiter = impl.rate_limit.RateLimiter(1, period=10, burst=1)
+    start = now()
+    acquired = False
+    async with impl.cancel_after(math.inf) as outcome:
+        outcome.cancel()
+        await limiter.acquire()
+        acquired = True  # asyncio_impl's acquire does not yield when a token is free
+        await anyio.lowlevel.checkpoint()
+    assert outcome.cancelled_caught
+    await limiter.acquire()
+    # An acquire that raised took nothing; one that returned took the only token.
+    assert now() == start + (10 if acquired else 0)
+    assert acquired == (impl.target.package == "asyncio_impl")
+
+
+@pytest.mark.timeout(20)  # without the check, trio sleeps for the clock offset: days
+def test_a_limiter_refuses_a_second_event_loop_run(target: Target) -> None:
+    """It remembers times on the first run's clock, which a second run does not share."""
+    limiter = target.module("rate_limit").RateLimiter(10)
+
+    async def use() -> None:
+        await limiter.acquire()
+
+    target.run(use)
+    with pytest.raises(RuntimeError, match="another"):
+        target.run(use)

@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from .helpers import Boom, Impl, Probe, now
+from .helpers import Boom, Fatal, Impl, Probe, now
 
 # ---------------------------------------------------------------- call_with_timeout
 
@@ -335,3 +335,19 @@ async def test_non_callable_arguments_are_type_errors(impl: Impl) -> None:
     with pytest.raises(TypeError, match="fn"):
         await impl.timeouts.call_or_default(3, 1, "default")
     assert probe.started == []
+
+
+async def test_a_base_exception_from_the_cleanup_comes_out_as_itself(impl: Impl) -> None:
+    """No task of the caller's own: rule 4 wants the original exception, not a group."""
+    fatal = Fatal("cleanup")
+
+    async def work() -> int:
+        return 1
+
+    async def cleanup() -> None:
+        await anyio.sleep(1)
+        raise fatal
+
+    with pytest.raises(Fatal) as caught:
+        await impl.timeouts.run_with_cleanup(work, cleanup, cleanup_timeout=5)
+    assert caught.value is fatal

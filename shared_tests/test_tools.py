@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 from tools import exercises as model
+from tools import flakes
 from tools.registry import ROOT
 
 PACKAGES = ("a_impl", "b_impl", "c_impl")
@@ -121,3 +122,29 @@ def test_differing_lines_counts_what_a_line_diff_cannot_pair() -> None:
     second = 'async def f():\n    """Doc."""\n    a = 1\n    await y()\n    return a\n'
     assert model.differing_lines(first, second) == 2  # await x() and await y()
     assert model.differing_lines(first, first) == 0
+
+
+def test_flakes_reports_a_test_whose_result_changed(tmp_path: Path) -> None:
+    report = tmp_path / "run.xml"
+    report.write_text(
+        "<testsuites><testsuite>"
+        '<testcase classname="shared_tests.test_a" name="test_ok"/>'
+        '<testcase classname="shared_tests.test_a" name="test_x">'
+        '<failure message="boom"/></testcase>'
+        '<testcase classname="shared_tests.test_a" name="test_y">'
+        '<skipped type="pytest.xfail" message="xfail"/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    first = flakes.outcomes(report)
+    assert first == {
+        "shared_tests.test_a::test_ok": "passed",
+        "shared_tests.test_a::test_x": "failed",
+        "shared_tests.test_a::test_y": "xfailed",
+    }
+    second = {**first, "shared_tests.test_a::test_x": "passed"}
+    third = {k: v for k, v in first.items() if not k.endswith("test_y")}
+    assert flakes.changed({1: first, 2: first}) == {}
+    assert flakes.changed({1: first, 2: second, 3: third}) == {
+        "shared_tests.test_a::test_x": {"failed": [1, 3], "passed": [2]},
+        "shared_tests.test_a::test_y": {"xfailed": [1, 2], "missing": [3]},
+    }

@@ -12,7 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .helpers import Boom, Impl, leaves, now, stray_cancellation
+from .helpers import (
+    Boom,
+    Impl,
+    leaves,
+    now,
+    scheduling_orders,
+    stray_cancellation,
+    task_count,
+    yields,
+)
 
 
 class Pipeline:
@@ -256,3 +265,61 @@ async def test_property_order_and_backpressure(
     assert pipeline.outstanding_peak <= workers + queue_size + 1
     assert pipeline.running_peak <= workers
     assert pipeline.closed
+
+
+async def test_one_failing_worker_is_the_only_error_in_every_scheduling_order(impl: Impl) -> None:
+    """A handler failing at or just after its start, with one worker: its error alone comes out.
+
+    A worker that closed its receive side on the way out could have its
+    error replaced by a cancellation at that close (trio's ``aclose()`` is a
+    checkpoint), or break the producer's pending send, adding a
+    ``BrokenResourceError``.  Each order is tried on purpose.
+    """
+    for seed in scheduling_orders():
+
+        async def fail(item: int, seed: int = seed) -> str:
+            await yields(seed, item)  # 0 yields: it fails before its first await
+            raise Boom(f"item {item}")
+
+        with pytest.raises(ExceptionGroup) as caught:
+            await impl.workers.process(range(5), fail, workers=1, queue_size=1)
+        assert [repr(error) for error in leaves(caught.value)] == ["Boom('item 0')"], seed
+
+
+async def test_two_workers_failing_in_the_same_instant_both_come_out(impl: Impl) -> None:
+    for seed in scheduling_orders():
+        both_running = anyio.Event()
+        started: list[int] = []
+
+        async def fail(
+            item: int, both_running: anyio.Event = both_running, started: list[int] = started
+        ) -> str:
+            # Both fail in one step, with no checkpoint between.  (Not by
+            # sleeping: on trio a sleep's wakeup is a cancellation, which the
+            # first failure would turn into the group's own.)
+            started.append(item)
+            if len(started) == 2:
+                both_running.set()
+            else:
+                await both_running.wait()
+            raise Boom(f"item {item}")
+
+        with pytest.raises(ExceptionGroup) as caught:
+            await impl.workers.process(range(2), fail, workers=2)
+        assert sorted(str(error) for error in leaves(caught.value)) == ["item 0", "item 1"], seed
+
+
+@pytest.mark.parametrize("workers", [10**6, 2**70])
+async def test_workers_start_as_items_arrive(impl: Impl, workers: int) -> None:
+    """A generous ``workers`` costs nothing for a short input: never more workers than items."""
+    alive: list[int] = []
+
+    async def handler(item: int) -> int:
+        await anyio.sleep(1)
+        alive.append(task_count())
+        return item
+
+    before = task_count()
+    assert await impl.workers.process(range(3), handler, workers=workers) == [0, 1, 2]
+    # The producer and three workers at most, beside the tasks the test started with.
+    assert max(alive) <= before + 4

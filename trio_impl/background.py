@@ -36,8 +36,8 @@ from typing import TypeVar
 
 import trio
 
-from sansio.schedule import next_tick
-from sansio.validate import check_callable, check_number
+from sansio.schedule import check_interval, next_tick
+from sansio.validate import check_callable
 
 from ._tasks import call_child
 
@@ -66,7 +66,7 @@ async def run_with_heartbeat(
 
     Raises:
         ExceptionGroup: ``work`` or ``beat`` failed; the other was cancelled.
-        ValueError: ``interval <= 0`` or not finite.
+        ValueError: ``interval`` below 1e-9 s (a nanosecond) or not finite.
         TypeError: ``work`` or ``beat`` is not callable, or ``interval`` is
             not a number.
 
@@ -75,10 +75,10 @@ async def run_with_heartbeat(
     """
     check_callable("work", work)
     check_callable("beat", beat)
-    interval = check_number("interval", interval, exclusive=True)
+    interval = check_interval(interval)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_beat_forever, interval, beat)
-        result = await work()
+        result = await call_child(work)  # a stray cancellation is a failure here too
         nursery.cancel_scope.cancel()
     return result
 
@@ -123,6 +123,6 @@ async def run_after_ready(
 
     async with trio.open_nursery() as nursery:
         value: V = await nursery.start(serve)
-        result = await client(value)
+        result = await call_child(client, value)
         nursery.cancel_scope.cancel()
     return result

@@ -15,9 +15,11 @@ Sample use::
     [(1, 'fast'), (0, 'slow')]
 
 ``completed`` is an async context manager around a nursery and a memory
-channel: each child sends ``(index, result)`` on its own clone of the send
-side and closes it when done, so the receive side ends exactly when the
-last child has finished.  Leaving the block cancels the nursery's scope:
+channel: each child sends ``(index, result)`` when done, and the last one
+closes the send side, so the receive side ends exactly when the last child
+has finished.  (Not a clone per child, closed as each ends: a failing child
+would close its clone too, and if it was the last, the reader would see the
+channel end before the failure reached it.)  Leaving the block cancels the nursery's scope:
 what is still running is cancelled and waited for.  asyncio's
 ``as_completed`` has no such scope (see ``asyncio_impl.completion``).
 
@@ -77,16 +79,24 @@ async def _completed(
     # Unbounded: a finished child never waits for the reader; at most len(fns) items.
     send, receive = trio.open_memory_channel[tuple[int, T]](math.inf)
 
-    async def run_one(
-        index: int, fn: Callable[[], Awaitable[T]], results: trio.MemorySendChannel[tuple[int, T]]
-    ) -> None:
-        async with results:
-            results.send_nowait((index, await call_child(fn)))
+    running = len(fns)
 
-    # The receive side outlives the nursery, so no child ever sends into a closed channel.
-    async with receive, trio.open_nursery() as nursery:
-        async with send:
+    async def run_one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
+        nonlocal running
+        send.send_nowait((index, await call_child(fn)))
+        running -= 1
+        if not running:  # the last result is in: the reader's loop ends after it
+            send.close()
+
+    # Only the last success closes the send side: a failure leaves it open, so
+    # the reader is cancelled with the rest and never sees a false end.  Plain
+    # ``with``s: trio's ``aclose()`` is a checkpoint, where a cancellation could
+    # replace the error this block carries (trio#1559).
+    with send, receive:
+        async with trio.open_nursery() as nursery:
             for index, fn in enumerate(fns):
-                nursery.start_soon(run_one, index, fn, send.clone())
-        yield receive
-        nursery.cancel_scope.cancel()  # the block was left early: nobody will read the rest
+                nursery.start_soon(run_one, index, fn)
+            if not fns:
+                send.close()
+            yield receive
+            nursery.cancel_scope.cancel()  # the block was left early: nobody will read the rest

@@ -166,31 +166,31 @@ async def crawl(
     send, receive = trio.open_memory_channel[str](math.inf)  # safe: admissions are capped
     send.send_nowait(start_url)
 
-    async def worker(http: httpx.AsyncClient, urls: trio.MemoryReceiveChannel[str]) -> None:
+    async def worker(http: httpx.AsyncClient) -> None:
         nonlocal unfinished
-        async with urls:
-            async for url in urls:
-                result = await _fetch_one(
-                    http, url, limiter=None, request_timeout=request_timeout, retries=2
-                )
-                results[url] = result.status if result.status is not None else str(result.error)
-                for link in links(result):
-                    if link not in seen and len(seen) < max_pages and same_site(link, origin):
-                        seen.add(link)
-                        unfinished += 1
-                        send.send_nowait(link)
-                unfinished -= 1
-                if unfinished == 0:
-                    send.close()  # no work left anywhere: every worker's loop ends
+        async for url in receive:  # shared by the workers; ends once send is closed below
+            result = await _fetch_one(
+                http, url, limiter=None, request_timeout=request_timeout, retries=2
+            )
+            results[url] = result.status if result.status is not None else str(result.error)
+            for link in links(result):
+                if link not in seen and len(seen) < max_pages and same_site(link, origin):
+                    seen.add(link)
+                    unfinished += 1
+                    send.send_nowait(link)
+            unfinished -= 1
+            if unfinished == 0:
+                send.close()  # no work left anywhere: every worker's loop ends
 
-    async with (
-        make_client(concurrency, request_timeout) as http,
-        send,
-        trio.open_nursery() as nursery,
-        receive,
-    ):
-        for _ in range(concurrency):
-            nursery.start_soon(worker, http, receive.clone())
+    # Plain ``with``s: trio's ``aclose()`` is a checkpoint, where a cancellation
+    # could replace the error this block carries (trio#1559).
+    with send, receive:
+        async with (
+            make_client(concurrency, request_timeout) as http,
+            trio.open_nursery() as nursery,
+        ):
+            for _ in range(concurrency):
+                nursery.start_soon(worker, http)
     return results
 
 

@@ -47,8 +47,10 @@ from typing import TypeVar, cast
 import trio
 
 from sansio.iterables import check_async_iterable, closing_iterator
-from sansio.schedule import next_tick
+from sansio.schedule import check_interval, next_tick
 from sansio.validate import check_callable, check_count, check_number
+
+from ._tasks import call_child
 
 __all__ = ["ticker", "paginate", "batched", "merged"]
 
@@ -60,7 +62,7 @@ async def ticker(interval: float, *, count: int | None = None) -> AsyncGenerator
     """Yield the scheduled tick times start + k·interval, sleeping until each.
 
     Args:
-        interval: seconds between ticks (finite, > 0).
+        interval: seconds between ticks (finite, at least 1e-9).
         count: how many to yield; ``None`` for no end.
 
     Yields:
@@ -68,11 +70,12 @@ async def ticker(interval: float, *, count: int | None = None) -> AsyncGenerator
         the consumer asks again is skipped (no drift, no catching up).
 
     Raises:
-        ValueError: ``interval <= 0`` or ``count < 0``, on the first iteration.
+        ValueError: ``interval`` below 1e-9 s or ``count < 0``, on the first
+            iteration.
 
     Cancellation: a plain ``sleep_until`` inside; nothing outlives it.
     """
-    interval = check_number("interval", interval, exclusive=True)
+    interval = check_interval(interval)
     if count is not None:
         count = check_count("count", count, minimum=0)
     start = trio.current_time()
@@ -151,10 +154,12 @@ async def _batched(
 ) -> AsyncGenerator[AsyncIterator[list[T]], None]:
     send, receive = trio.open_memory_channel[list[T]](0)
     batches = _Batches(receive, size, max_wait)
-    async with receive, trio.open_nursery() as nursery:
-        nursery.start_soon(batches.fill, source, send)
-        yield batches
-        nursery.cancel_scope.cancel()  # the block was left early: stop reading
+    with receive:  # a plain with: no checkpoint on the way out, where an error is carried
+        async with trio.open_nursery() as nursery:
+            # call_child: a source raising a cancellation by itself is a failure.
+            nursery.start_soon(call_child, batches.fill, source, send)
+            yield batches
+            nursery.cancel_scope.cancel()  # the block was left early: stop reading
 
 
 class _Batches(AsyncIterator[list[T]]):
@@ -267,12 +272,13 @@ def merged(*sources: AsyncIterable[T]) -> contextlib.AbstractAsyncContextManager
 async def _merged(sources: tuple[AsyncIterable[T], ...]) -> AsyncGenerator[AsyncIterator[T], None]:
     send, receive = trio.open_memory_channel[T](0)
     # The receive side outlives the nursery, so no reader sends into a closed channel.
-    async with receive, trio.open_nursery() as nursery:
-        async with send:
-            for source in sources:
-                nursery.start_soon(_read_into, source, send.clone())
-        yield receive
-        nursery.cancel_scope.cancel()  # the block was left early: stop the readers
+    with receive:  # a plain with: no checkpoint on the way out, where an error is carried
+        async with trio.open_nursery() as nursery:
+            with send:
+                for source in sources:
+                    nursery.start_soon(call_child, _read_into, source, send.clone())
+            yield receive
+            nursery.cancel_scope.cancel()  # the block was left early: stop the readers
 
 
 async def _read_into(source: AsyncIterable[T], send: trio.MemorySendChannel[T]) -> None:

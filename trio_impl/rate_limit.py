@@ -83,6 +83,7 @@ class RateLimiter:
         except OverflowError:
             raise ValueError(f"burst is out of range: {burst!r}") from None
         self._updated: float | None = None
+        self._run: trio.lowlevel.TrioToken | None = None  # the run it was first used in
         self._line: deque[trio.Event] = deque()
 
     async def acquire(self) -> None:
@@ -94,6 +95,9 @@ class RateLimiter:
 
         Cancellation: a waiter cancelled at any point takes no token and
         leaves the line; the next waiter moves up at once.
+
+        Raises:
+            RuntimeError: the limiter was first used in another event loop run.
         """
         await trio.lowlevel.checkpoint_if_cancelled()
         if not self._line and self._take():
@@ -127,6 +131,7 @@ class RateLimiter:
 
     def _take(self) -> bool:
         """Refill by the time elapsed, then take a token if there is one."""
+        self._check_run()
         now = trio.current_time()
         if self._updated is not None:
             elapsed = now - self._updated
@@ -136,6 +141,17 @@ class RateLimiter:
             self._tokens -= 1  # a rounding shortfall is carried as debt, not forgiven
             return True
         return False
+
+    def _check_run(self) -> None:
+        # Each trio.run has a clock of its own, offset at random: a time
+        # remembered from another run means nothing (trio's primitives refuse too).
+        run = trio.lowlevel.current_trio_token()
+        if self._run is None:
+            self._run = run
+        elif self._run is not run:
+            raise RuntimeError(
+                "this RateLimiter was first used in another trio.run; make one per run"
+            )
 
     def _due(self) -> float:
         """When the next whole token will be in the bucket: always later than now."""

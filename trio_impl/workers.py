@@ -11,13 +11,18 @@ Sample use::
     [0, 2, 4, 6, 8]
 
 The queue is a memory channel of ``queue_size``.  The producer owns the
-send side and closes it when the input is exhausted (``async with send``);
-each worker owns a clone of the receive side and stops when the channel is
-closed and drained.  No sentinels and no ``join()``: closing is the signal,
-and a handler failure cancels the nursery, so nothing can wait forever on a
+send side and closes it when the input is exhausted (``with send``); the
+workers share the receive side and stop when the channel is closed and
+drained.  No sentinels and no ``join()``: closing is the signal, and a
+handler failure cancels the nursery, so nothing can wait forever on a
 ``task_done()`` that never comes.  (The classic hang in this pattern is a
 send clone that is never closed; here there is exactly one, closed by
-``async with`` whatever happens.)
+``with`` whatever happens.)  No worker closes the receive side either: a
+failing worker that did would break the producer's pending ``send()``, and a
+``BrokenResourceError`` would join the handler's error.
+
+The producer starts a worker with each of the first ``workers`` items, so a
+generous ``workers`` costs nothing for a short input.
 
 Backpressure: an item is taken from ``items`` only when the producer is
 about to send it, so at most ``workers`` (being handled) + ``queue_size`` (in
@@ -81,21 +86,23 @@ async def process(
     send, receive = trio.open_memory_channel[tuple[int, Item]](queue_size)
 
     async def produce() -> None:
-        # aclosing: when the producer is cancelled, the input is closed now,
-        # not later by the garbage collector in some other task.
-        async with send, contextlib.aclosing(iterate(items)) as stream:
-            async for item in stream:
-                results.append(None)
-                await send.send((len(results) - 1, item))
+        # A plain ``with``: trio's ``aclose()`` is a checkpoint, where a
+        # cancellation could replace the error this block carries (trio#1559).
+        with send:
+            # aclosing: when the producer is cancelled, the input is closed
+            # now, not later by the garbage collector in some other task.
+            async with contextlib.aclosing(iterate(items)) as stream:
+                async for item in stream:
+                    if len(results) < workers:  # never more workers than items taken
+                        nursery.start_soon(work)
+                    results.append(None)
+                    await send.send((len(results) - 1, item))
 
-    async def work(queue: trio.MemoryReceiveChannel[tuple[int, Item]]) -> None:
-        async with queue:
-            async for index, item in queue:
-                results[index] = await call_child(handler, item)
+    async def work() -> None:
+        async for index, item in receive:
+            results[index] = await call_child(handler, item)
 
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(produce)
-        async with receive:  # each worker gets its own clone; the original closes here
-            for _ in range(workers):
-                nursery.start_soon(work, receive.clone())
+    with receive:  # shared by the workers: it closes once they have all finished
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(call_child, produce)  # the input is user code too
     return results

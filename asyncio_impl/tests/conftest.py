@@ -9,10 +9,11 @@ test also runs with the eager task factory, as that target does.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 
+from testkit.blocking import no_blocking_calls
 from testkit.virtual_time import new_virtual_time_loop
 from tools.registry import SUITE_TARGETS
 
@@ -28,3 +29,10 @@ def pytest_asyncio_loop_factories(
             assert eager is not None
             factories["eager_virtual_time"] = eager
     return factories
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_blocking_calls() -> Iterator[None]:
+    """A blocking call from exercise code in the event loop's thread fails its test."""
+    with no_blocking_calls():
+        yield

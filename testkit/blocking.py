@@ -1,0 +1,31 @@
+"""Fail a blocking call made from exercise code in an asyncio event loop's thread.
+
+``blockbuster`` (as anyio's own suite uses it) patches the standard
+library's blocking functions (``time.sleep``, file and socket I/O, locks...)
+so that a call from a scanned module, in a thread running an asyncio loop,
+raises ``BlockingError``.  trio has no such check; the same exercise code on
+anyio's asyncio backend is scanned, so it covers anyio_impl too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from blockbuster import BlockBuster, blockbuster_ctx
+
+SCANNED = ["asyncio_impl", "anyio_impl", "sansio"]
+
+# Deliberate blocking, exempted by name: starting a process is a blocking
+# fork/exec, and asyncio_impl.offload starts one per call so that
+# cancellation can kill the job (the docstring says so).
+DELIBERATE = [("asyncio_impl/offload.py", {"run_in_process"})]
+
+
+@contextlib.contextmanager
+def no_blocking_calls() -> Iterator[BlockBuster]:
+    with blockbuster_ctx(SCANNED) as blockbuster:
+        for function in blockbuster.functions.values():
+            for filename, names in DELIBERATE:
+                function.can_block_in(filename, names)
+        yield blockbuster
