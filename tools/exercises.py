@@ -164,30 +164,43 @@ def _trim(chain: str) -> str:
 
 
 def suite_results(root: Path = ROOT) -> dict[str, dict[str, Counter[str]]]:
-    """``{exercise: {target: Counter(passed=, failed=, xfailed=)}}`` from the newest JUnit file."""
+    """``{exercise: {target: Counter(passed=, failed=, xfailed=)}}`` from ``build/junit*.xml``.
+
+    Each exercise on each target comes whole from the newest report that ran
+    it, so a partial run (``nox -s tests -- -k pool``) updates what it ran
+    and leaves the other cells to the reports before it.  A report that
+    cannot be parsed (a run that was interrupted) is passed over.
+    """
     reports = sorted((root / "build").glob("junit*.xml"), key=lambda p: p.stat().st_mtime)
-    if not reports:
-        return {}
     results: dict[str, dict[str, Counter[str]]] = {}
-    for case in ET.parse(reports[-1]).iter("testcase"):
-        module = case.get("classname", "").rsplit(".", 1)[-1]
-        if not module.startswith("test_"):
+    for report in reversed(reports):  # newest first: a cell, once filled, is kept
+        try:
+            cases = list(ET.parse(report).iter("testcase"))
+        except ET.ParseError:
             continue
-        target = target_id_in(case.get("name", ""))
-        if target is None:
-            continue
-        outcome = "passed"
-        for child in case:
-            if child.tag in ("failure", "error"):
-                outcome = "failed"
-            elif child.tag == "skipped":
-                outcome = (
-                    "xfailed"
-                    if "xfail" in (child.get("type", "") + child.get("message", ""))
-                    else "skipped"
-                )
-        exercise = module.removeprefix("test_")
-        results.setdefault(exercise, {}).setdefault(target, Counter())[outcome] += 1
+        found: dict[str, dict[str, Counter[str]]] = {}
+        for case in cases:
+            module = case.get("classname", "").rsplit(".", 1)[-1]
+            if not module.startswith("test_"):
+                continue
+            target = target_id_in(case.get("name", ""))
+            if target is None:
+                continue
+            outcome = "passed"
+            for child in case:
+                if child.tag in ("failure", "error"):
+                    outcome = "failed"
+                elif child.tag == "skipped":
+                    outcome = (
+                        "xfailed"
+                        if "xfail" in (child.get("type", "") + child.get("message", ""))
+                        else "skipped"
+                    )
+            exercise = module.removeprefix("test_")
+            found.setdefault(exercise, {}).setdefault(target, Counter())[outcome] += 1
+        for exercise, targets in found.items():
+            for target, counts in targets.items():
+                results.setdefault(exercise, {}).setdefault(target, counts)
     return results
 
 
