@@ -47,6 +47,7 @@ class Exercise:
     name: str
     versions: dict[str, Version]
     results: dict[str, Counter[str]] = field(default_factory=dict)
+    root: Path = ROOT  # where the packages live: tools.align reads their _tasks modules
 
     def rows(self) -> list[tuple[str, dict[str, Definition | None]]]:
         """One row per definition name, in first-seen order, a cell per package."""
@@ -68,7 +69,7 @@ def load(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> list[Exerci
     exercises = []
     for name in exercise_names(root, packages):
         versions = {p: read_version(p, (root / p / f"{name}.py").read_text()) for p in packages}
-        exercises.append(Exercise(name, versions, results.get(name, {})))
+        exercises.append(Exercise(name, versions, results.get(name, {}), root))
     return exercises
 
 
