@@ -257,6 +257,15 @@ def test_every_line_of_every_version_stands_in_its_column_in_order(fold: bool) -
                     assert len(code) == aligned.shared_lines + aligned.added[package] or not code
 
 
+def test_folded_and_unfolded_list_the_same_definitions_in_the_same_order() -> None:
+    """The site pairs the two lists one to one, to show docstrings on a click."""
+    for exercise in model.load():
+        folded = align.aligned_exercise(exercise)
+        unfolded = align.aligned_exercise(exercise, fold_docstrings=False)
+        assert [a.name for a in folded] == [a.name for a in unfolded]
+        assert [a.shared_lines for a in folded] == [a.shared_lines for a in unfolded]
+
+
 # ------------------------------------------------------------ rendering
 
 

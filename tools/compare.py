@@ -169,7 +169,8 @@ def summary(aligned: align.Aligned, packages: Sequence[str]) -> Text:
 
 
 def wrap_spans(line: str, width: int) -> list[tuple[int, int]]:
-    """Where to cut a line that is wider than ``width``: at spaces, where there are any.
+    """Where to cut a line wider than ``width``: at the last space, opening bracket or comma
+    that fits (a dot if none does, anywhere if nothing does).
 
     Continuations are indented four more than the line (``hang``), so the
     spans after the first get ``width - hang(line)`` columns.
@@ -177,16 +178,20 @@ def wrap_spans(line: str, width: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start, limit, indent = 0, width, len(line) - len(line.lstrip())
     while len(line) - start > limit:
-        cut = line.rfind(" ", start + (indent if not spans else 0) + 1, start + limit + 1)
-        if cut <= start:
-            cut = start + limit  # one word longer than the column: fold it
-            spans.append((start, cut))
-            start = cut
-        else:
-            spans.append((start, cut))
-            start = cut
+        low = start + (indent if not spans else 0) + 1  # never cut inside the indentation
+        space = line.rfind(" ", low, start + limit + 1)
+        after = max(line.rfind(c, low, start + limit) for c in "([,") + 1
+        if after <= low:
+            after = line.rfind(".", low, start + limit) + 1
+        if space >= low and space + 1 >= after:
+            spans.append((start, space))
+            start = space
             while start < len(line) and line[start] == " ":
                 start += 1
+        else:
+            cut = after if after > low else start + limit
+            spans.append((start, cut))
+            start = cut
         limit = max(width - hang(line, width), 1)
     spans.append((start, len(line)))
     return spans
