@@ -229,6 +229,21 @@ def test_classes_come_method_by_method_each_followed_by_its_helpers(tmp_path: Pa
     assert by_name["Pool.checkpoint"].added == {"asyncio_impl": 0, "trio_impl": 2, "anyio_impl": 0}
 
 
+def test_a_class_header_stops_before_a_decorated_first_method(tmp_path: Path) -> None:
+    for package in PACKAGES:
+        write(
+            tmp_path,
+            package,
+            "demo",
+            "class C:\n    @property\n    def x(self):\n        return 1\n",
+        )
+    [exercise] = model.load(tmp_path, PACKAGES)
+    header, method = align.aligned_exercise(exercise)
+    assert golden(header.rows) == [("=", *["class C:"] * 3)]
+    assert method.name == "C.x"
+    assert golden(method.rows)[0] == ("=", *["@property"] * 3)
+
+
 def test_the_real_helpers_are_shown_after_their_users() -> None:
     """The issue's examples: run_with_cleanup brings asyncio's shielding loop along."""
     exercises = {e.name: e for e in model.load()}

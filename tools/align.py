@@ -374,19 +374,23 @@ class _Module:
         return None
 
     def text(self, node: ast.stmt) -> str:
-        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        return textwrap.dedent("\n".join(self.lines[start - 1 : node.end_lineno]))
+        return textwrap.dedent("\n".join(self.lines[_start(node) - 1 : node.end_lineno]))
 
     def class_header(self, node: ast.ClassDef) -> _Piece:
         """A class without its methods: decorators, the ``class`` line, docstring, attributes."""
         methods = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
         rest = [n for n in node.body if n not in methods]
-        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        kept = list(range(start, node.body[0].lineno))
+        kept = list(range(_start(node), _start(node.body[0])))  # the class line(s)
         for statement in rest:
             kept.extend(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
         text = "\n".join(self.lines[n - 1] for n in kept)
         return _Piece(text, [*node.decorator_list, *node.bases, *node.keywords, *rest])
+
+
+def _start(node: ast.stmt) -> int:
+    """The first line of a statement, its decorators included."""
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
 
 
 def _references(module: _Module, nodes: Iterable[ast.AST]) -> list[Key]:
