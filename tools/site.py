@@ -404,7 +404,8 @@ def index(
         f"""<h1>Structured concurrency, compared</h1>
 <p>The same exercises in asyncio, trio and anyio. Lines of code leave out docstrings,
 comments and blank lines. <em>Shared</em> counts the statements all three versions write
-alike (framework names aside); <em>adds</em> the lines only that version (or not all) needs.
+alike (framework names aside), <em>adds</em> the lines only that version (or not all) writes,
+both over the definitions and the private helpers they call (<code>_tasks</code>, <code>_queues</code>).
 Results are the shared suite's, per implementation and backend.</p>
 <table><tr><th>exercise</th>{heads}</tr>{"".join(rows)}</table>{hint}
 <p><a href="benchmarks.html">Benchmarks</a>: every exercise on every target against the
