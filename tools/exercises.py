@@ -4,7 +4,9 @@ Exercises are the modules all three packages define.  For each: its top-level
 definitions (aligned by name across packages), lines of code without
 docstrings, comments and blank lines, the framework primitives it uses
 (attribute chains rooted at ``asyncio``, ``trio`` or ``anyio``), and the
-shared suite's results per target from the newest JUnit report in ``build/``.
+shared suite's results per target, each from the newest JUnit report in
+``build/`` that ran it.  ``tools.align`` lines the versions up statement by
+statement.
 """
 
 from __future__ import annotations
