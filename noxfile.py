@@ -9,6 +9,7 @@ installs the versions pinned in uv.lock.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -69,23 +70,35 @@ def _install(session: nox.Session, *groups: str, project: bool = True) -> None:
 def tests(session: nox.Session) -> None:
     """The shared suite on every implementation and backend, plus the native tests.
 
-    Writes ``build/junit-<python>.xml``, which ``compare`` and ``site`` read.
+    Writes ``build/junit-<python>.xml``, which ``compare`` and ``site`` read; a
+    run with arguments writes a report of its own (``junit-3.13--k_pool.xml``),
+    so that it does not overwrite the full run's results, only adds newer ones.
     """
     _install(session, "test")
-    report = f"--junitxml=build/junit-{session.python}.xml"
-    session.run("pytest", report, *session.posargs)
+    name = f"junit-{session.python}"
+    if session.posargs:
+        name += "-" + re.sub(r"[^\w.=-]+", "_", "_".join(session.posargs))[:60]
+    session.run("pytest", f"--junitxml=build/{name}.xml", *session.posargs)
 
 
 @nox.session(python=PYTHONS[0])
 def compare(session: nox.Session) -> None:
-    """The side-by-side reading: ``nox -s compare`` for the overview, ``-- NAME`` for one."""
-    _install(session, "docs")
+    """The side-by-side reading: ``nox -s compare`` for the overview, ``-- NAME`` for one.
+
+    Installs only the reader (rich, pygments, and looptime for the guarantee
+    matrix): none of the benchmark or test stack.
+    """
+    _install(session, "reader")
     session.run("python", "-m", "tools.compare", *session.posargs)
 
 
 @nox.session(python=PYTHONS[0])
 def site(session: nox.Session) -> None:
-    """Static HTML under build/site, checked in headless Chromium (``-- --no-check`` skips)."""
+    """Static HTML under build/site, checked in headless Chromium (``-- --no-check`` skips).
+
+    The check drives the system's Chromium (Debian: ``apt-get install chromium``)
+    through Playwright; Playwright's own browser download is never used.
+    """
     _install(session, "docs")
     check = [] if "--no-check" in session.posargs else ["--check"]
     session.run("python", "-m", "tools.site", *check)

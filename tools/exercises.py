@@ -4,7 +4,9 @@ Exercises are the modules all three packages define.  For each: its top-level
 definitions (aligned by name across packages), lines of code without
 docstrings, comments and blank lines, the framework primitives it uses
 (attribute chains rooted at ``asyncio``, ``trio`` or ``anyio``), and the
-shared suite's results per target from the newest JUnit report in ``build/``.
+shared suite's results per target, each from the newest JUnit report in
+``build/`` that ran it.  ``tools.align`` lines the versions up statement by
+statement.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Exercise:
     name: str
     versions: dict[str, Version]
     results: dict[str, Counter[str]] = field(default_factory=dict)
+    root: Path = ROOT  # where the packages live: tools.align reads their _tasks modules
 
     def rows(self) -> list[tuple[str, dict[str, Definition | None]]]:
         """One row per definition name, in first-seen order, a cell per package."""
@@ -68,7 +71,7 @@ def load(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> list[Exerci
     exercises = []
     for name in exercise_names(root, packages):
         versions = {p: read_version(p, (root / p / f"{name}.py").read_text()) for p in packages}
-        exercises.append(Exercise(name, versions, results.get(name, {})))
+        exercises.append(Exercise(name, versions, results.get(name, {}), root))
     return exercises
 
 
@@ -164,30 +167,43 @@ def _trim(chain: str) -> str:
 
 
 def suite_results(root: Path = ROOT) -> dict[str, dict[str, Counter[str]]]:
-    """``{exercise: {target: Counter(passed=, failed=, xfailed=)}}`` from the newest JUnit file."""
+    """``{exercise: {target: Counter(passed=, failed=, xfailed=)}}`` from ``build/junit*.xml``.
+
+    Each exercise on each target comes whole from the newest report that ran
+    it, so a partial run (``nox -s tests -- -k pool``) updates what it ran
+    and leaves the other cells to the reports before it.  A report that
+    cannot be parsed (a run that was interrupted) is passed over.
+    """
     reports = sorted((root / "build").glob("junit*.xml"), key=lambda p: p.stat().st_mtime)
-    if not reports:
-        return {}
     results: dict[str, dict[str, Counter[str]]] = {}
-    for case in ET.parse(reports[-1]).iter("testcase"):
-        module = case.get("classname", "").rsplit(".", 1)[-1]
-        if not module.startswith("test_"):
+    for report in reversed(reports):  # newest first: a cell, once filled, is kept
+        try:
+            cases = list(ET.parse(report).iter("testcase"))
+        except ET.ParseError:
             continue
-        target = target_id_in(case.get("name", ""))
-        if target is None:
-            continue
-        outcome = "passed"
-        for child in case:
-            if child.tag in ("failure", "error"):
-                outcome = "failed"
-            elif child.tag == "skipped":
-                outcome = (
-                    "xfailed"
-                    if "xfail" in (child.get("type", "") + child.get("message", ""))
-                    else "skipped"
-                )
-        exercise = module.removeprefix("test_")
-        results.setdefault(exercise, {}).setdefault(target, Counter())[outcome] += 1
+        found: dict[str, dict[str, Counter[str]]] = {}
+        for case in cases:
+            module = case.get("classname", "").rsplit(".", 1)[-1]
+            if not module.startswith("test_"):
+                continue
+            target = target_id_in(case.get("name", ""))
+            if target is None:
+                continue
+            outcome = "passed"
+            for child in case:
+                if child.tag in ("failure", "error"):
+                    outcome = "failed"
+                elif child.tag == "skipped":
+                    outcome = (
+                        "xfailed"
+                        if "xfail" in (child.get("type", "") + child.get("message", ""))
+                        else "skipped"
+                    )
+            exercise = module.removeprefix("test_")
+            found.setdefault(exercise, {}).setdefault(target, Counter())[outcome] += 1
+        for exercise, targets in found.items():
+            for target, counts in targets.items():
+                results.setdefault(exercise, {}).setdefault(target, counts)
     return results
 
 

@@ -557,20 +557,32 @@ def compute() -> dict[str, dict[str, bool]]:
 
 
 def rich_table(results: dict[str, dict[str, bool]] | None = None) -> Any:
+    """The matrix for a terminal: a row per construct, a numbered column per guarantee.
+
+    The guarantees are numbered, with a legend below, so that the table fits
+    80 columns with every construct's name whole and no word split.
+    """
     from rich import box
+    from rich.console import Group
     from rich.table import Table
 
     results = compute() if results is None else results
     table = Table(
-        title="Guarantee matrix (each cell a probe run just now; — not applicable)",
+        title="Guarantee matrix: each cell a probe run just now (— not applicable)",
         box=box.SIMPLE_HEAVY,
+        collapse_padding=True,
     )
-    table.add_column("guarantee", style="bold", overflow="fold")
+    table.add_column("construct", style="bold", no_wrap=True)
+    for number in range(1, len(results) + 1):
+        table.add_column(str(number), justify="center", no_wrap=True)
     for construct in CONSTRUCTS:
-        table.add_column(construct, justify="center", overflow="fold")
-    for guarantee, cells in results.items():
-        table.add_row(guarantee, *(_mark(cells.get(c)) for c in CONSTRUCTS))
-    return table
+        table.add_row(construct, *(_mark(cells.get(construct)) for cells in results.values()))
+    legend = Table.grid(padding=(0, 1))
+    legend.add_column(justify="right", style="bold", no_wrap=True)
+    legend.add_column()
+    for number, guarantee in enumerate(results, start=1):
+        legend.add_row(str(number), guarantee)
+    return Group(table, legend)
 
 
 def markdown(results: dict[str, dict[str, bool]] | None = None) -> str:

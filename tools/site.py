@@ -1,14 +1,21 @@
 """``nox -s site``: a static HTML site for reading the exercises side by side.
 
-    build/site/index.html         overview, suite results, guarantee matrix
-    build/site/<exercise>.html    contract text, notes, the three versions
-                                  aligned definition by definition, benchmarks
+    build/site/index.html         overview: sizes, shared and added lines, suite
+                                  results, guarantee matrix
+    build/site/<exercise>.html    the contract, the modules' notes (what they
+                                  share once, what differs side by side), the
+                                  three versions aligned row by row, benchmarks
     build/site/benchmarks.html    bench/results/latest: goals, charts, tables
 
-No server needed: open ``build/site/index.html``.  The "large type" button
-(or ``?large``) is for projecting in a room.  ``--check`` then loads the
-pages in headless Chromium, checks that the three columns sit side by side,
-and saves ``build/site/screenshot.png``.
+No server needed: open ``build/site/index.html``.  Every definition (a class
+method by method, then the private helpers it calls) is one table whose rows
+are ``tools.align``'s rows: a statement all three versions share stands once,
+across the columns, dimmed; a line only some versions have is highlighted in
+its column with blank space opposite.  Code wraps inside its cell, so rows
+never drift apart and no column scrolls sideways.  Docstrings and comments
+are folded (the "docstrings" button or ``?docs`` shows them); the "large
+type" button or ``?large`` is for projecting in a room.  ``--check`` then
+looks at the pages in headless Chromium (``tools/site_check.py``).
 """
 
 from __future__ import annotations
@@ -18,88 +25,315 @@ import html
 import json
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
+from pygments.lexer import Lexer
+from pygments.lexers import PythonConsoleLexer, PythonLexer
+from pygments.token import STANDARD_TYPES, _TokenType
 
+from tools import align
 from tools import exercises as model
-from tools.registry import PACKAGES, ROOT
+from tools.registry import FRAMEWORK, PACKAGES, ROOT
 
 OUT = ROOT / "build" / "site"
 
 CSS = """
-:root { --font: 15px; }
-body { font: var(--font)/1.45 system-ui, sans-serif; margin: 1.5rem; color: #1d1d1f; }
+:root { --ink: #1d1d1f; --dim: #8b8b8b; --add: #fff1b8; --add-edge: #e3b600; --rule: #e3e3e3; }
+/* On body, so that the projector's larger --font also scales --code. */
+body { --font: 15px; --code: calc(var(--font) * 0.86); font: var(--font)/1.45 system-ui, sans-serif; margin: 1.5rem 2rem; color: var(--ink); background: #fff; }
 body.large { --font: 22px; }
-pre, code { font: calc(var(--font) * 0.9)/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
+pre, code, .code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: var(--code); }
 h1, h2, h3 { line-height: 1.2; }
+h3 { margin: 1.8rem 0 0.2rem; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+h3 a { color: inherit; text-decoration: none; }
 nav a { margin-right: 0.8em; }
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .yes { color: #137333; font-weight: bold; } .no { color: #b3261e; font-weight: bold; }
 .na { color: #999; }
-.row { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1rem; margin: 0.5rem 0 1.5rem; }
-.cell { min-width: 0; }
-.cell h4 { margin: 0.2rem 0; font-family: ui-monospace, monospace; }
-.cell .highlight pre { overflow-x: auto; padding: 0.6rem; background: #f6f8fa; border-radius: 6px; margin: 0; }
-.missing { color: #999; font-style: italic; }
-.contract { background: #fffbe6; padding: 0.2rem 1rem; border-left: 4px solid #e0c200; }
-.note { white-space: pre-wrap; font-size: 0.92em; }
-button#size { position: fixed; top: 0.6rem; right: 0.6rem; }
-@media (max-width: 1100px) { .row { grid-template-columns: 1fr; } }
+.hint { color: #555; font-size: 0.92em; }
+.controls { position: fixed; top: 0.6rem; right: 0.6rem; display: flex; gap: 0.4rem; z-index: 2; }
+.contract { background: #fffbe6; padding: 0.2rem 1.2rem; border-left: 4px solid #e0c200; max-width: 60rem; }
+.contract h2 { font-size: 1.1em; }
+.notes { max-width: 100%; }
+.notes .prose { max-width: 60rem; }
+.notes pre { background: #f6f8fa; padding: 0.5rem 0.7rem; border-radius: 6px; white-space: pre-wrap; }
+.columns { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1rem;
+           margin: 0.6rem 0 1rem; padding: 0.4rem 0; border-top: 1px dashed var(--rule); border-bottom: 1px dashed var(--rule); }
+.columns > div { min-width: 0; }
+.columns h4 { margin: 0.2rem 0; font-family: ui-monospace, monospace; }
+.summary { margin: 0 0 0.4rem; color: #444; font-size: 0.92em; }
+.summary .plus { color: #8a5a00; font-weight: 600; }
+.summary .prims { color: #555; }
+.toc { columns: 3; font-size: 0.92em; max-width: 100%; }
+.toc a { font-family: ui-monospace, monospace; }
+.toc .same { color: var(--dim); }
+table.aligned { background: transparent; table-layout: fixed; width: 100%; border-collapse: separate; border-spacing: 0; margin: 0.3rem 0 0.6rem; }
+table.aligned th { position: sticky; top: 0; background: #fff; font-family: ui-monospace, monospace;
+                   border-bottom: 2px solid var(--rule); z-index: 1; }
+table.aligned td { border: 0; padding: 0 0.6rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+table.aligned td + td, table.aligned th + th { border-left: 1px solid var(--rule); }
+table.aligned td.span { opacity: 0.55; }
+table.aligned tr.same td { opacity: 0.55; }
+table.aligned td.add { background: var(--add); box-shadow: inset 3px 0 0 var(--add-edge); }
+table.aligned td.gap { background: repeating-linear-gradient(135deg, #fff 0 6px, #fafafa 6px 12px); }
+table.aligned tr.blank td { height: 0.5em; }
+.ln { display: block; padding-left: calc((var(--i, 0) + 4) * 1ch); text-indent: -4ch; line-height: 1.4; min-height: 1.4em; }
+.docs-only { display: none; } body.docs .docs-only { display: block; } body.docs .folded { display: none; }
+details.identical > summary { cursor: pointer; color: #444; }
+details.identical > summary code { font-weight: 600; }
 """
 
 SCRIPT = """
-const large = new URLSearchParams(location.search).has('large') || localStorage.getItem('large') === '1';
-document.body.classList.toggle('large', large);
-document.getElementById('size').onclick = () => {
-  const on = document.body.classList.toggle('large');
-  localStorage.setItem('large', on ? '1' : '0');
-};
-// For the headless check: where did the first row's columns land?
-const first = document.querySelector('.row.code');
-if (first) {
-  const boxes = [...first.children].map(c => { const r = c.getBoundingClientRect();
-    return {left: Math.round(r.left), top: Math.round(r.top), width: Math.round(r.width)}; });
-  document.body.dataset.layout = JSON.stringify(boxes);
+const params = new URLSearchParams(location.search);
+const remembered = (key) => params.has(key) || localStorage.getItem(key) === '1';
+for (const [key, button] of [['large', 'size'], ['docs', 'docs']]) {
+  document.body.classList.toggle(key, remembered(key));
+  document.getElementById(button).onclick = () => {
+    const on = document.body.classList.toggle(key);
+    localStorage.setItem(key, on ? '1' : '0');
+  };
 }
 """
 
 
-def _pygments_css() -> str:
-    css: str = HtmlFormatter(style="friendly").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
-    return css
+# ------------------------------------------------------------ pieces of HTML
 
 
-def page(title: str, body: str) -> str:
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
-<style>{CSS}{_pygments_css()}</style>
-</head><body>
-<button id="size" type="button">large type</button>
-{body}
-<script>{SCRIPT}</script>
-</body></html>
-"""
+def _token_class(ttype: _TokenType) -> str:
+    while ttype not in STANDARD_TYPES:
+        ttype = ttype.parent  # type: ignore[assignment]
+    return STANDARD_TYPES[ttype]
 
 
-def results_cell(counts: object) -> str:
-    from collections import Counter
+def highlight_lines(lines: Sequence[str], lexer: Lexer | None = None) -> list[str]:
+    """Each line as highlighted HTML without its indentation, lexed as one text.
 
-    if not isinstance(counts, Counter) or not counts:
+    Lexing the lines together keeps a string or bracket that spans lines
+    right; the indentation is left to the caller (the hanging indent).
+    """
+    out: list[list[str]] = [[]]
+    started = False
+    lexer = lexer or PythonLexer(stripnl=False)
+    for ttype, value in lexer.get_tokens("\n".join(lines) + "\n"):
+        css = _token_class(ttype)
+        for index, part in enumerate(value.split("\n")):
+            if index:
+                out.append([])
+                started = False
+            if not started:
+                part = part.lstrip(" ")
+                started = bool(part)
+            if part:
+                text = html.escape(part)
+                out[-1].append(f'<span class="{css}">{text}</span>' if css else text)
+    return ["".join(parts) for parts in out[: len(lines)]]
+
+
+def _line(text: str, markup: str) -> str:
+    """One code line: indentation as a hanging indent, so a wrapped line stays inside its block."""
+    indent = len(text) - len(text.lstrip(" "))
+    return f'<span class="ln" style="--i:{indent}">{markup or "&#8203;"}</span>'
+
+
+def aligned_table(
+    aligned: Sequence[align.Row],
+    packages: Sequence[str],
+    *,
+    css: str = "",
+    lexer: Lexer | None = None,
+) -> str:
+    """Aligned rows as a table, a row per row (``data-row`` marks what must line up)."""
+    markup: dict[str, Iterator[str]] = {}
+    for package in packages:
+        lines = [row.cells[package] or "" for row in aligned if row.cells[package] is not None]
+        markup[package] = iter(highlight_lines(lines, lexer))
+    head = "".join(f"<th>{package}</th>" for package in packages)
+    rows = []
+    for number, row in enumerate(aligned):
+        cells = {
+            p: (row.cells[p], next(markup[p]) if row.cells[p] is not None else "") for p in packages
+        }
+        texts = {text for text, _ in cells.values()}
+        if row.shared and len(texts) == 1:
+            text, shown = cells[packages[0]]
+            kind = "blank" if not (text or "").strip() else "shared"
+            rows.append(
+                f'<tr class="{kind}"><td class="span" colspan="{len(packages)}" data-row="{number}" '
+                f'data-span="1">{_line(text or "", shown)}</td></tr>'
+            )
+            continue
+        tds = []
+        for package, (text, shown) in cells.items():
+            attributes = f'data-row="{number}" data-package="{package}"'
+            if text is None:
+                tds.append(f'<td class="gap" {attributes}></td>')
+            elif row.shared:
+                tds.append(f"<td {attributes}>{_line(text, shown)}</td>")
+            else:
+                tds.append(f'<td class="add" {attributes}>{_line(text, shown)}</td>')
+        kind = "same" if row.shared else "differs"
+        shared = ' data-shared="1"' if row.shared else ""
+        rows.append(f'<tr class="{kind}"{shared}>{"".join(tds)}</tr>')
+    return (
+        f'<table class="aligned code {css}"><colgroup>{"<col>" * len(packages)}</colgroup>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _lines(count: int) -> str:
+    return f"{count} line{'' if count == 1 else 's'}"
+
+
+def _short(name: str) -> str:
+    """``asyncio.TaskGroup`` -> ``TaskGroup``: the column already names the framework."""
+    return name.split(".", 1)[1] if "." in name else name
+
+
+def summary_line(aligned: align.Aligned, packages: Sequence[str]) -> str:
+    """Lines shared, lines each version adds, the primitives each uses."""
+    parts = [f"{_lines(aligned.shared_lines)} shared"]
+    for package in packages:
+        added = aligned.added.get(package, 0)
+        used = ", ".join(_short(n) for n in aligned.primitives.get(package, []))
+        plus = f'<span class="plus">+{added}</span>' if added else "+0"
+        prims = f' <span class="prims">(uses {html.escape(used)})</span>' if used else ""
+        parts.append(f"{FRAMEWORK.get(package, package)} {plus}{prims}")
+    return f'<p class="summary">{" · ".join(parts)}</p>'
+
+
+def definition_section(
+    folded: align.Aligned, unfolded: align.Aligned, packages: Sequence[str]
+) -> str:
+    """A definition's heading, summary and aligned rows (folded, and with docstrings)."""
+    anchor = html.escape(folded.name)
+    rows = len([r for r in folded.rows if any(c is not None for c in r.cells.values())])
+    if align.identical(folded.rows) and align.identical(unfolded.rows):
+        return (
+            f'<details class="identical" id="{anchor}"><summary><code>{anchor}</code> · '
+            f"identical in all three · {_lines(folded.shared_lines)}</summary>"
+            f"{aligned_table(folded.rows, packages, css='folded')}"
+            f'<div class="docs-only">{aligned_table(unfolded.rows, packages)}</div></details>'
+        )
+    differs = sum(folded.added.values()) > 0
+    return (
+        f'<section class="definition" id="{anchor}" data-differs="{int(differs)}" data-rows="{rows}">'
+        f'<h3><a href="#{anchor}">{anchor}</a></h3>{summary_line(folded, packages)}'
+        f"{aligned_table(folded.rows, packages, css='folded')}"
+        f'<div class="docs-only">{aligned_table(unfolded.rows, packages)}</div></section>'
+    )
+
+
+def markdown(text: str) -> str:
+    """CommonMark with tables, raw HTML left escaped."""
+    rendered: str = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return rendered
+
+
+def contract_section(name: str) -> tuple[str, str]:
+    """The exercise's section of CONTRACT.md: its title and its text as HTML."""
+    text = (ROOT / "CONTRACT.md").read_text()
+    match = re.search(rf"^## {re.escape(name)}\b(.*?)$(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
+    if match is None:
+        return "", ""
+    title = match.group(1).lstrip(": ").strip()
+    return title, markdown(match.group(2))
+
+
+def _blocks(docstring: str) -> list[str]:
+    """A docstring's paragraphs, a bulleted list split into its items."""
+    blocks: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", docstring.strip()):
+        if re.match(r"[*-] ", paragraph):
+            blocks.extend(item.strip() for item in re.split(r"\n(?=[*-] )", paragraph))
+        elif paragraph.strip():
+            blocks.append(paragraph.strip())
+    return blocks
+
+
+def _common(first: list[str], second: list[str]) -> list[str]:
+    """The longest common subsequence of two lists of blocks."""
+    best = [[0] * (len(second) + 1) for _ in range(len(first) + 1)]
+    for i in range(len(first) - 1, -1, -1):
+        for j in range(len(second) - 1, -1, -1):
+            best[i][j] = (
+                best[i + 1][j + 1] + 1
+                if first[i] == second[j]
+                else max(best[i + 1][j], best[i][j + 1])
+            )
+    common, i, j = [], 0, 0
+    while i < len(first) and j < len(second):
+        if first[i] == second[j]:
+            common.append(first[i])
+            i, j = i + 1, j + 1
+        elif best[i + 1][j] >= best[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return common
+
+
+def _block_html(block: str) -> str:
+    if block.startswith(">>>"):
+        shown: str = highlight(block, PythonConsoleLexer(), HtmlFormatter(cssclass="highlight"))
+        return shown
+    return markdown(block)
+
+
+def notes_html(docstrings: dict[str, str]) -> str:
+    """The modules' docstrings: what all of them say once, what differs in columns."""
+    blocks = {package: _blocks(text) for package, text in docstrings.items()}
+    lists = list(blocks.values())
+    common = lists[0]
+    for other in lists[1:]:
+        common = _common(common, other)
+    position = dict.fromkeys(blocks, 0)
+    out: list[str] = []
+    for anchor in [*common, None]:
+        differing: dict[str, list[str]] = {}
+        for package, own in blocks.items():
+            end = own.index(anchor, position[package]) if anchor is not None else len(own)
+            differing[package] = own[position[package] : end]
+            position[package] = end + 1
+        if all(len(own) == 1 and own[0].startswith(">>>") for own in differing.values()):
+            # The same example run the way each framework runs it: only those lines differ.
+            rows = align.align({p: own[0] for p, own in differing.items()}, fold_docstrings=False)
+            out.append(aligned_table(rows, list(differing), lexer=PythonConsoleLexer()))
+        elif any(differing.values()):
+            columns = "".join(
+                f"<div><h4>{package}</h4>{''.join(_block_html(b) for b in own) or '<p class=na>(nothing)</p>'}</div>"
+                for package, own in differing.items()
+            )
+            out.append(f'<div class="columns">{columns}</div>')
+        if anchor is not None:
+            out.append(f'<div class="prose">{_block_html(anchor)}</div>')
+    return f'<div class="notes">{"".join(out)}</div>'
+
+
+def results_cell(counts: Counter[str] | None) -> str:
+    if not counts:
         return '<td class="na">not run</td>'
     failed = counts.get("failed", 0)
     text = f"{counts.get('passed', 0)} ok" + (f", {failed} failed" if failed else "")
+    for outcome, label in (("xfailed", "xfail"), ("skipped", "skipped")):
+        if counts.get(outcome):
+            text += f", {counts[outcome]} {label}"
     return f'<td class="{"no" if failed else "yes"}">{text}</td>'
+
+
+RESULTS_HINT = (
+    '<p class="hint">No suite results yet: <code>nox -s tests</code> (or one Python, '
+    "<code>nox -s tests-3.13</code>) writes <code>build/junit-*.xml</code>; run "
+    "<code>nox -s site</code> again to fill these cells.</p>"
+)
 
 
 def matrix_html(results: dict[str, dict[str, bool]], constructs: list[str]) -> str:
@@ -117,24 +351,63 @@ def matrix_html(results: dict[str, dict[str, bool]], constructs: list[str]) -> s
     return f"<table><tr><th>guarantee</th>{head}</tr>{''.join(rows)}</table>"
 
 
-def index(exercises: list[model.Exercise], matrix: str) -> str:
+def _pygments_css() -> str:
+    css: str = HtmlFormatter(style="friendly").get_style_defs([".highlight", ".aligned"])  # type: ignore[no-untyped-call]
+    return css
+
+
+def page(title: str, body: str) -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{_pygments_css()}{CSS}</style>
+</head><body>
+<div class="controls"><button id="docs" type="button" title="show docstrings and comments (?docs)">docstrings</button>
+<button id="size" type="button" title="for a projector (?large)">large type</button></div>
+{body}
+<script>{SCRIPT}</script>
+</body></html>
+"""
+
+
+# ------------------------------------------------------------ pages
+
+
+def totals(aligned: list[align.Aligned], packages: Sequence[str]) -> tuple[int, dict[str, int]]:
+    """An exercise's lines shared by all versions, and the lines each version adds."""
+    shared = sum(a.shared_lines for a in aligned)
+    return shared, {p: sum(a.added.get(p, 0) for a in aligned) for p in packages}
+
+
+def index(
+    exercises: list[model.Exercise], aligned: dict[str, list[align.Aligned]], matrix: str
+) -> str:
     rows = []
     for exercise in exercises:
         sizes = "".join(
             f'<td class="num">{exercise.versions[p].lines_of_code}</td>' for p in PACKAGES
         )
+        shared, added = totals(aligned[exercise.name], PACKAGES)
+        adds = "".join(f'<td class="num">+{added[p]}</td>' for p in PACKAGES)
         results = "".join(results_cell(exercise.results.get(t)) for t in model.TARGETS)
         rows.append(
-            f'<tr><th><a href="{exercise.name}.html">{exercise.name}</a></th>{sizes}{results}</tr>'
+            f'<tr><th><a href="{exercise.name}.html">{exercise.name}</a></th>{sizes}'
+            f'<td class="num">{shared}</td>{adds}{results}</tr>'
         )
-    heads = "".join(f"<th>{p}</th>" for p in PACKAGES)
-    heads += "".join(f"<th>{t}</th>" for t in model.TARGETS)
+    heads = "".join(f"<th>{p}</th>" for p in PACKAGES) + "<th>shared</th>"
+    heads += "".join(f"<th>{FRAMEWORK[p]} adds</th>" for p in PACKAGES)
+    heads += "".join(f"<th><small>{t}</small></th>" for t in model.TARGETS)
+    hint = "" if any(e.results for e in exercises) else RESULTS_HINT
     return page(
         "Structured concurrency, compared",
         f"""<h1>Structured concurrency, compared</h1>
 <p>The same exercises in asyncio, trio and anyio. Lines of code leave out docstrings,
-comments and blank lines; results are the shared suite's, per implementation and backend.</p>
-<table><tr><th>exercise</th>{heads}</tr>{"".join(rows)}</table>
+comments and blank lines. <em>Shared</em> counts the statements all three versions write
+alike (framework names aside), <em>adds</em> the lines only that version (or not all) writes,
+both over the definitions and the private helpers they call (<code>_tasks</code>, <code>_queues</code>).
+Results are the shared suite's, per implementation and backend.</p>
+<table><tr><th>exercise</th>{heads}</tr>{"".join(rows)}</table>{hint}
 <p><a href="benchmarks.html">Benchmarks</a>: every exercise on every target against the
 primitive it is built on and the library you would pick instead.</p>
 <h2>Guarantee matrix</h2>
@@ -214,44 +487,37 @@ Regenerate with <code>nox -s bench -- --record</code>.</p>
 <img src="ratios.svg" alt="ours ÷ raw for every scenario and target" style="max-width:100%">
 <h2>Scaling</h2>
 <img src="scaling.svg" alt="µs per item and peak memory against N" style="max-width:100%">
-<h2>Per exercise</h2>{sections}
-<script>
-window.addEventListener('load', () => {{
-  document.body.dataset.images = JSON.stringify([...document.images].map(i => i.naturalWidth));
-}});
-</script>""",
+<h2>Per exercise</h2>{sections}""",
     )
 
 
-def contract_section(name: str) -> str:
-    text = (ROOT / "CONTRACT.md").read_text()
-    match = re.search(rf"^## {re.escape(name)}\b.*?(?=^## |\Z)", text, flags=re.M | re.S)
-    return match.group(0) if match else ""
-
-
-def exercise_page(exercise: model.Exercise, exercises: list[model.Exercise]) -> str:
-    formatter = HtmlFormatter(cssclass="highlight")
+def exercise_page(
+    exercise: model.Exercise,
+    exercises: list[model.Exercise],
+    folded: list[align.Aligned],
+    unfolded: list[align.Aligned],
+) -> str:
+    packages = list(exercise.versions)
     nav = " ".join(f'<a href="{e.name}.html">{e.name}</a>' for e in exercises)
-    notes = "".join(
-        f'<div class="cell"><h4>{p}</h4><div class="note">{html.escape(v.docstring)}</div></div>'
-        for p, v in exercise.versions.items()
-    )
     results = "".join(
         f"<tr><th>{t}</th>{results_cell(exercise.results.get(t))}</tr>" for t in model.TARGETS
     )
-    rows = []
-    for name, cells in exercise.rows():
-        columns = []
-        for package, definition in cells.items():
-            if definition is None:
-                body = '<p class="missing">(not defined here)</p>'
-                size = "—"
-            else:
-                body = highlight(definition.source, PythonLexer(), formatter)
-                size = f"{definition.lines_of_code} lines"
-            columns.append(f'<div class="cell"><h4>{package} · {size}</h4>{body}</div>')
-        rows.append(f'<h3 id="{name}">{name}</h3><div class="row code">{"".join(columns)}</div>')
-    contract = html.escape(contract_section(exercise.name))
+    hint = "" if exercise.results else RESULTS_HINT
+    toc = []
+    for aligned in folded:
+        added = sum(aligned.added.values())
+        label = f"+{added}" if added else "same"
+        css = "" if added else ' class="same"'
+        name = html.escape(aligned.name)
+        toc.append(f'<li{css}><a href="#{name}">{name}</a> {label}</li>')
+    shared, adds = totals(folded, packages)
+    overall = " · ".join(f"{FRAMEWORK.get(p, p)} +{adds[p]}" for p in packages)
+    unfolded_by_name = {a.name: a for a in unfolded}
+    sections = "".join(
+        definition_section(a, unfolded_by_name.get(a.name, a), packages) for a in folded
+    )
+    title, contract = contract_section(exercise.name)
+    notes = notes_html({p: v.docstring for p, v in exercise.versions.items()})
     summary = bench_summary()
     bench = (
         f'<h2>Benchmarks (<a href="benchmarks.html">all</a>)</h2>{bench_table(summary, exercise.name)}'
@@ -261,11 +527,18 @@ def exercise_page(exercise: model.Exercise, exercises: list[model.Exercise]) -> 
     return page(
         f"{exercise.name}: asyncio, trio, anyio",
         f"""<nav><a href="index.html">overview</a> {nav}</nav>
-<h1>{exercise.name}</h1>
-<h2>Contract</h2><pre class="contract">{contract}</pre>
-<h2>Suite results</h2><table>{results}</table>
-<h2>Notes: what each framework makes you do</h2><div class="row">{notes}</div>
-<h2>The three versions</h2>{"".join(rows)}{bench}""",
+<h1>{exercise.name}{f": {html.escape(title)}" if title else ""}</h1>
+<h2>Contract</h2><div class="contract">{contract}</div>
+<h2>Suite results</h2><table>{results}</table>{hint}
+<h2>Notes: what each framework makes you do</h2>{notes}
+<h2>The three versions</h2>
+<p>Each definition, then the private helpers it calls, aligned statement by statement:
+a <span style="opacity:.55">dimmed</span> line is written alike in all three (framework names
+aside); a <span style="background:var(--add)">highlighted</span> line is one only that version
+(or not all) writes. {shared} lines shared; {overall}. Docstrings and comments are folded:
+the "docstrings" button shows them.</p>
+<ul class="toc">{"".join(toc)}</ul>
+{sections}{bench}""",
     )
 
 
@@ -277,12 +550,14 @@ def build(out: Path = OUT, *, with_matrix: bool = True) -> list[Path]:
         matrix = matrix_html(guarantees.compute(), guarantees.CONSTRUCTS)
     else:
         matrix = "<p>(not computed)</p>"
+    folded = {e.name: align.aligned_exercise(e) for e in exercises}
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "index.html"]
-    written[0].write_text(index(exercises, matrix))
+    written[0].write_text(index(exercises, folded, matrix))
     for exercise in exercises:
+        unfolded = align.aligned_exercise(exercise, fold_docstrings=False)
         path = out / f"{exercise.name}.html"
-        path.write_text(exercise_page(exercise, exercises))
+        path.write_text(exercise_page(exercise, exercises, folded[exercise.name], unfolded))
         written.append(path)
     summary = bench_summary()
     if summary is not None:
@@ -293,69 +568,21 @@ def build(out: Path = OUT, *, with_matrix: bool = True) -> list[Path]:
     return written
 
 
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if found := shutil.which(name):
-            return found
-    raise SystemExit("site check: no Chromium found (Debian: apt-get install chromium)")
-
-
-def check(out: Path = OUT) -> None:
-    """Render an exercise page in headless Chromium; the three columns must be side by side."""
-    browser = chromium()
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1600,1000", "--virtual-time-budget=2000",
-    ]  # fmt: skip
-    target = (out / "pool.html").as_uri() + "#Pool"
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run(
-            [browser, *flags, f"--user-data-dir={profile}", "--dump-dom", target],
-            capture_output=True, text=True, timeout=120, check=True,
-        ).stdout  # fmt: skip
-    match = re.search(r'data-layout="([^"]+)"', dom)
-    if match is None:
-        raise SystemExit("site check: the page's layout probe did not run")
-    boxes = json.loads(html.unescape(match.group(1)))
-    lefts = [b["left"] for b in boxes]
-    if len(boxes) != 3 or len({b["top"] for b in boxes}) != 1 or lefts != sorted(lefts):
-        raise SystemExit(f"site check: the three columns are not side by side: {boxes}")
-    if min(b["width"] for b in boxes) < 300:
-        raise SystemExit(f"site check: a column is too narrow to read: {boxes}")
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [browser, *flags, f"--user-data-dir={profile}",
-             f"--screenshot={out / 'screenshot.png'}", target],
-            capture_output=True, timeout=120, check=True,
-        )  # fmt: skip
-    print(f"site check: three columns side by side {boxes}; screenshot {out / 'screenshot.png'}")
-    if (out / "benchmarks.html").exists():
-        _check_charts(browser, flags, out / "benchmarks.html")
-
-
-def _check_charts(browser: str, flags: list[str], page_path: Path) -> None:
-    """The benchmarks page must show its charts: every image loaded with a width."""
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run(
-            [browser, *flags, f"--user-data-dir={profile}", "--dump-dom", page_path.as_uri()],
-            capture_output=True, text=True, timeout=120, check=True,
-        ).stdout  # fmt: skip
-    match = re.search(r'data-images="([^"]+)"', dom)
-    widths = json.loads(html.unescape(match.group(1))) if match else []
-    if len(widths) != 2 or min(widths) == 0:
-        raise SystemExit(f"site check: the benchmark charts did not load: {widths}")
-    print(f"site check: benchmark charts loaded, {widths} px wide")
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="nox -s site --", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="render in headless Chromium")
+    parser.add_argument("--check", action="store_true", help="look at the pages in Chromium")
     options = parser.parse_args(argv)
     written = build()
     print(f"wrote {len(written)} pages to {OUT}")
     if options.check:
-        check()
+        from tools import site_check
+
+        try:
+            for line in site_check.check_site(OUT):
+                print(f"site check: {line}")
+        except site_check.CheckFailed as failure:
+            print(f"site check failed:\n{failure}", file=sys.stderr)
+            return 1
     return 0
 
 
