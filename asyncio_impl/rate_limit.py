@@ -147,7 +147,7 @@ class RateLimiter:
         run = asyncio.get_running_loop()
         if self._run is None:
             self._run = run
-        elif self._run is not run:
+        elif self._run != run:
             raise RuntimeError(
                 "this RateLimiter was first used in another event loop; make one per run"
             )

@@ -148,9 +148,9 @@ class RateLimiter:
         run = trio.lowlevel.current_trio_token()
         if self._run is None:
             self._run = run
-        elif self._run is not run:
+        elif self._run != run:
             raise RuntimeError(
-                "this RateLimiter was first used in another trio.run; make one per run"
+                "this RateLimiter was first used in another event loop; make one per run"
             )
 
     def _due(self) -> float:
