@@ -58,8 +58,9 @@ def changed(runs: dict[int, dict[str, str]]) -> dict[str, dict[str, list[int]]]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.flakes", description=__doc__)
     parser.add_argument("--runs", type=int, default=20, help="how many runs (default 20)")
-    parser.add_argument("pytest_args", nargs="*", help="passed to pytest, after --")
-    options = parser.parse_args(argv)
+    parser.add_argument("pytest_args", nargs="*", help="passed to pytest (so is any option not above)")
+    options, extra = parser.parse_known_args(argv)  # what it does not know goes to pytest
+    options.pytest_args += extra
     if options.runs < 2:
         parser.error(f"--runs must be at least 2, got {options.runs}")
     seeds = random.sample(range(1, 2**31), options.runs)
