@@ -58,7 +58,7 @@ def changed(runs: dict[int, dict[str, str]]) -> dict[str, dict[str, list[int]]]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.flakes", description=__doc__)
     parser.add_argument("--runs", type=int, default=20, help="how many runs (default 20)")
-    parser.add_argument("pytest_args", nargs="*", help="passed to pytest (so is any option not above)")
+    parser.add_argument("pytest_args", nargs="*", help="passed to pytest, as is any unknown option")
     options, extra = parser.parse_known_args(argv)  # what it does not know goes to pytest
     options.pytest_args += extra
     if options.runs < 2:
