@@ -2042,6 +2042,7 @@ class Issue:
     what: str
     affects: Callable[[Target], bool]
     hits: Callable[[Any], bool]  # whether an example may run into it
+    check: Callable[[Impl, Any], Awaitable[None]]  # the property's own check
     example: Any  # a reproduction
 
 
@@ -2057,6 +2058,7 @@ KNOWN_ISSUES = {
             (isinstance(case, HeartbeatCase) and case.work.outcome == "stray")
             or (isinstance(case, ReadyCase) and case.client.outcome == "stray")
         ),
+        check_background,
         HeartbeatCase(STRAY, 1, (Spec(0),), math.inf),
     ),
     "completion-stray-in-block": Issue(
@@ -2065,6 +2067,7 @@ KNOWN_ISSUES = {
         lambda case: (
             isinstance(case, CompletionCase) and case.stop is not None and case.stop[1] == "stray"
         ),
+        check_completion,
         CompletionCase((Spec(0),), (1, "stray"), math.inf),
     ),
     "cleanup-base-exception-after-cancel": Issue(
@@ -2075,6 +2078,7 @@ KNOWN_ISSUES = {
             and case.cleanup.outcome in ("fatal", "interrupt")
             and case.cancel_at <= case.work.ends
         ),
+        check_timeouts,
         CleanupCase(Spec(1), Spec(0, "fatal"), 1, 0.5),
     ),
     "staggered-native-cancel-at-zero": Issue(
@@ -2087,6 +2091,7 @@ KNOWN_ISSUES = {
             and case.cancel_at == 0
             and any(spec.cut == 0 for spec in case.attempts)
         ),
+        check_racing,
         RaceCase((Spec(1, "ok", 0),), 0, 0.0),
     ),
 }
@@ -2100,18 +2105,9 @@ def known_issue(target: Target, case: object) -> str | None:
     return None
 
 
-CHECKS: dict[type, Callable[..., Awaitable[None]]] = {
-    RaceCase: check_racing,
-    HeartbeatCase: check_background,
-    ReadyCase: check_background,
-    CompletionCase: check_completion,
-    CleanupCase: check_timeouts,
-}
-
-
 @pytest.mark.parametrize("name", list(KNOWN_ISSUES))
 async def test_known_issue(impl: Impl, name: str, request: pytest.FixtureRequest) -> None:
     issue = KNOWN_ISSUES[name]
     if issue.affects(impl.target):
         request.applymarker(pytest.mark.xfail(strict=True, reason=issue.what))
-    await CHECKS[type(issue.example)](impl, issue.example)
+    await issue.check(impl, issue.example)
