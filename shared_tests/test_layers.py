@@ -45,26 +45,24 @@ def imported_modules(path: Path) -> Iterator[str]:
             yield from (f"{module}.{alias.name}" for alias in node.names)
 
 
-def test_the_framework_free_package_imports_no_framework() -> None:
-    found = [
+def imports_of(package: str, forbidden: set[str], *, tests: bool = True) -> list[str]:
+    """Each import, in ``package`` (and its ``tests`` folders if ``tests``), of a forbidden name."""
+    return [
         f"{path.relative_to(ROOT)} imports {name}"
-        for path in python_files(FRAMEWORK_FREE)
+        for path in python_files(package)
+        if tests or path.parent.name != "tests"
         for name in imported_modules(path)
-        if name.split(".")[0] in FRAMEWORKS
+        if name.split(".")[0] in forbidden
     ]
-    assert not found
+
+
+def test_the_framework_free_package_imports_no_framework() -> None:
+    assert not imports_of(FRAMEWORK_FREE, set(FRAMEWORKS))
 
 
 @pytest.mark.parametrize("implementation", PACKAGES)
 def test_a_package_imports_no_other_implementation(implementation: str) -> None:
-    others = {*PACKAGES} - {implementation}
-    found = [
-        f"{path.relative_to(ROOT)} imports {name}"
-        for path in python_files(implementation)
-        for name in imported_modules(path)
-        if name.split(".")[0] in others
-    ]
-    assert not found
+    assert not imports_of(implementation, {*PACKAGES} - {implementation})
 
 
 # What each package may import besides the standard library's non-framework modules.
@@ -77,14 +75,8 @@ OWN_FRAMEWORKS = {
 
 @pytest.mark.parametrize("implementation", PACKAGES)
 def test_a_package_imports_no_framework_but_its_own(implementation: str) -> None:
-    found = [
-        f"{path.relative_to(ROOT)} imports {name}"
-        for path in python_files(implementation)
-        if path.parent.name != "tests"
-        for name in imported_modules(path)
-        if name.split(".")[0] in set(FRAMEWORKS) - OWN_FRAMEWORKS[implementation]
-    ]
-    assert not found
+    forbidden = set(FRAMEWORKS) - OWN_FRAMEWORKS[implementation]
+    assert not imports_of(implementation, forbidden, tests=False)
 
 
 def test_no_source_file_of_20_lines_or_more_is_copied_between_packages() -> None:
