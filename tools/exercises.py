@@ -20,11 +20,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.registry import EXERCISES, PACKAGES, ROOT, SUITE_TARGET_IDS, target_id_in
+from tools.registry import EXERCISES, PACKAGES, ROOT, TARGET_IDS, target_id_in
 
 FRAMEWORKS = ("asyncio", "trio", "anyio", "trio_parallel")
-# The suite's targets; the eager one exists on Python 3.12+ only (empty in a 3.11 report).
-TARGETS = SUITE_TARGET_IDS
+# Every target; eager needs Python 3.12+ and uvloop its package (empty columns otherwise).
+TARGETS = TARGET_IDS
 
 
 @dataclass

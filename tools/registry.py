@@ -167,8 +167,7 @@ ALL_TARGETS = (
 )
 """Every target the project knows, in the order tables show them."""
 
-SUITE_SPECS = ALL_TARGETS
-SUITE_TARGETS = _targets(SUITE_SPECS)
+SUITE_TARGETS = _targets(ALL_TARGETS)
 """What ``nox -s tests`` runs the shared suite on, where this interpreter can.
 
 uvloop's clock cannot be made virtual (its timers live in libuv), so the
@@ -184,7 +183,6 @@ def _ids(specs: tuple[str, ...]) -> tuple[str, ...]:
 
 TARGET_IDS = _ids(ALL_TARGETS)
 """The id of every target, on any interpreter: for reading results written elsewhere."""
-SUITE_TARGET_IDS = _ids(SUITE_SPECS)
 
 # Longest first, so that "asyncio_impl-asyncio-eager" is not read as "asyncio_impl-asyncio".
 _LONGEST_FIRST = sorted(TARGET_IDS, key=len, reverse=True)
