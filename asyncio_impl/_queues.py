@@ -38,6 +38,14 @@ async def close(queue: asyncio.Queue[Any], consumers: int) -> None:
             await queue.put(CLOSED)
 
 
+def close_nowait(queue: asyncio.Queue[Any]) -> None:
+    """``close`` for one consumer, without waiting: the queue must have room (be unbounded)."""
+    if sys.version_info >= (3, 13):
+        queue.shutdown()
+    else:
+        queue.put_nowait(CLOSED)
+
+
 async def get(queue: asyncio.Queue[T]) -> T:
     """The next item of ``queue``, waiting for one.
 

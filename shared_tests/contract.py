@@ -64,6 +64,20 @@ CONTRACT: dict[str, dict[str, str]] = {
         "run_blocking": "(fn, *args)",
         "run_in_process": "(fn, *args)",
     },
+    "server": {
+        "Broadcast": "(*, buffer=16, policy='drop_oldest')",
+        "serve_chat": (
+            "(*, host='127.0.0.1', port=0, max_clients=100, client_buffer=64, "
+            "shutdown_grace=5.0, max_line=4096, <ready>)"
+        ),
+    },
+}
+
+# How a server hands back its port, per framework: ``<ready>`` above.
+READINESS = {
+    "asyncio": "ready=None",
+    "trio": "task_status=TASK_STATUS_IGNORED",
+    "anyio": "task_status=TASK_STATUS_IGNORED",
 }
 
 # Extra public names the contract itself names, with their own signatures.
