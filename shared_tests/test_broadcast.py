@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import anyio
 import anyio.abc
 import pytest
 
-from .helpers import Impl, now
+from .helpers import CancelOutcome, Impl, now, scheduling_orders, yields
 
 
 async def collect(subscription: Any, into: list[Any], *, delay: float = 0) -> None:
@@ -139,6 +140,27 @@ async def test_a_cancelled_wait_takes_nothing(impl: Impl) -> None:
         assert outcome.cancelled_caught
         hub.publish("kept")
         assert await subscription.__anext__() == "kept"
+
+
+async def publish_then_cancel(hub: Any, seed: int, outcome: CancelOutcome) -> None:
+    hub.publish(0)
+    await yields(seed, "cancel")
+    outcome.cancel()
+
+
+async def test_a_wait_cancelled_as_its_item_arrives_takes_nothing(impl: Impl) -> None:
+    for seed in scheduling_orders():
+        hub = impl.server.Broadcast(buffer=4)
+        got: list[int] = []
+        async with hub.subscribe() as items, anyio.create_task_group() as group:
+            async with impl.cancel_after(math.inf) as outcome:
+                group.start_soon(publish_then_cancel, hub, seed, outcome)
+                got.append(await items.__anext__())
+                await anyio.sleep(math.inf)  # until the cancellation, if it came after the item
+            hub.publish(1)
+            await hub.aclose()
+            rest = [item async for item in items]
+        assert got + rest == [0, 1], f"seed {seed}: got {got}, then {rest}"
 
 
 @pytest.fixture

@@ -42,7 +42,11 @@ Where the rules bend, each time for asyncio's or the contract's own reasons:
 ``Event`` the test sets; ``run_in_process`` and ``crawl`` are left to their
 own tests.  ``fetch_all`` runs on an ``httpx.MockTransport`` whose handler
 waits on the virtual clock, with ``retries=0`` and no ``rate`` (retry's
-jittered backoff and the limiter have properties of their own).
+jittered backoff and the limiter have properties of their own).  For
+``server``, a ``Broadcast`` subscriber has its wait cancelled at drawn
+moments and reads on: every item must still be read, dropped (counted) or
+cut off by ``Lagged``, never lost; ``serve_chat`` runs real sockets and is
+left to its own tests.
 
 The bugs these properties found are at the end (``KNOWN_ISSUES``): one
 reproduction each, expected to fail where the bug is, and left out of the
@@ -2026,6 +2030,110 @@ async def check_offload(offload: ModuleType, impl: Impl, case: OffloadCase) -> N
 async def test_offload(offload: ModuleType, impl: Impl, case: OffloadCase) -> None:
     assume(known_issue(impl.target, case) is None)
     await check_offload(offload, impl, case)
+
+
+# ---------------------------------------------------------------- server: Broadcast
+
+
+@dataclass(frozen=True)
+class BroadcastCase:
+    buffer: int
+    policy: str
+    gaps: tuple[int, ...]  # seconds before each publish; item n is the number n
+    pauses: tuple[int, ...]  # the subscriber's pause after each item it reads, cycled
+    interrupts: tuple[float, ...]  # moments the subscriber's wait is cancelled; it reads on
+    cancel_at: float  # the moment the whole run is cancelled
+
+
+async def check_broadcast(impl: Impl, case: BroadcastCase) -> None:
+    """A cancelled wait takes nothing: every item is read, dropped or cut off by ``Lagged``."""
+    before = task_count()
+    hub = impl.server.Broadcast(buffer=case.buffer, policy=case.policy)
+    got: list[int] = []
+    ended: list[str] = []
+    subscriptions: list[Any] = []
+    subscribed = anyio.Event()
+    start = now()
+
+    async def subscriber() -> None:
+        pauses = itertools.cycle(case.pauses or (0,))
+        interrupts = iter(sorted(case.interrupts))
+        async with hub.subscribe() as items:
+            subscriptions.append(items)
+            subscribed.set()
+            while not ended:
+                until = next(interrupts, math.inf)
+                async with impl.cancel_after(max(0.0, start + until - now())):
+                    while True:
+                        try:
+                            item = await items.__anext__()
+                        except StopAsyncIteration:
+                            ended.append("end")
+                            break
+                        except impl.server.Lagged:
+                            ended.append("lagged")
+                            break
+                        got.append(item)
+                        await anyio.sleep(next(pauses))
+
+    async def publisher() -> None:
+        await subscribed.wait()
+        for item, gap in enumerate(case.gaps):
+            await anyio.sleep(gap)
+            hub.publish(item)
+        await hub.aclose()
+
+    async def call() -> None:
+        async with task_group(impl) as start_soon:
+            start_soon(subscriber)
+            start_soon(publisher)
+
+    actual = await observe(impl, case.cancel_at, call)
+    context = f"{case!r}; got {got}, ended {ended} and {actual!r}"
+    assert actual.error is None, context
+    assert got == sorted(set(got)), f"out of order or twice: {context}"
+    published = len(case.gaps)
+    if case.policy == "drop_oldest":
+        dropped = subscriptions[0].dropped
+        assert len(got) + dropped <= published, context
+        if not actual.cancelled:
+            assert ended == ["end"], context
+            assert len(got) + dropped == published, f"an item was lost: {context}"
+            assert not got or got[-1] == published - 1, f"the newest was dropped: {context}"
+    else:
+        assert got == list(range(len(got))), f"an item was lost: {context}"
+        if not actual.cancelled:
+            assert ended in (["end"], ["lagged"]), context
+            assert (ended == ["end"]) == (len(got) == published), context
+    if ended == ["lagged"]:
+        assert len(got) < published, f"cut off with nothing missed: {context}"
+    assert_no_new_tasks(before, context)
+
+
+@st.composite
+def broadcast_cases(draw: st.DrawFn) -> BroadcastCase:
+    gaps = tuple(draw(st.lists(st.integers(0, 2), max_size=6)))
+    pauses = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
+    # Interrupts at the publishing moments (a wait about to be served), or half a second on.
+    published_at = sorted({float(t) for t in itertools.accumulate(gaps)} | {0.0})
+    moments_ = st.sampled_from([t + half for t in published_at for half in (0.0, 0.5)])
+    interrupts = tuple(draw(st.lists(moments_, max_size=3)))
+    case = BroadcastCase(
+        draw(st.integers(1, 3)),
+        draw(st.sampled_from(["drop_oldest", "disconnect"])),
+        gaps,
+        pauses,
+        interrupts,
+        0,
+    )
+    return replace(case, cancel_at=draw(cancel_moments({*published_at, *interrupts})))
+
+
+@fuzz()
+@given(case=broadcast_cases())
+async def test_broadcast(impl: Impl, case: BroadcastCase) -> None:
+    assume(known_issue(impl.target, case) is None)
+    await check_broadcast(impl, case)
 
 
 # ---------------------------------------------------------------- known issues

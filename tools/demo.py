@@ -1,21 +1,33 @@
-"""``nox -s demo -- fetch``: the fetch exercise against a real local server, on every backend.
+"""Runnable demos against real local servers, on every backend.
 
-Starts the suite's local HTTP server on 127.0.0.1 and fetches a few hundred
-URLs (pages, a 404, flaky and slow endpoints) with each implementation on
-each backend, then crawls its generated site, and prints what came back and
-how long it took.
+``nox -s demo -- fetch``: starts the suite's local HTTP server on 127.0.0.1
+and fetches a few hundred URLs (pages, a 404, flaky and slow endpoints) with
+each implementation on each backend, then crawls its generated site, and
+prints what came back and how long it took.
+
+``nox -s demo -- chat``: runs each implementation's chat server
+(``server.serve_chat``) with scripted clients: three chat, a fourth is
+turned away, one sends bytes that are not UTF-8 and is disconnected, and at
+shutdown one client leaves after the goodbye while another never does.
+Prints one transcript, whether every target produced the same one, and how
+long each shutdown took against its grace.
 """
 
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 import time
 from collections import Counter
+from functools import partial
 from typing import Any
 
+import anyio
+
+from testkit.chat import ChatClient, chat_server
 from testkit.http_server import LocalServer
-from tools.registry import SUITE_TARGETS, default_style
+from tools.registry import SUITE_TARGETS, Target, default_style
 
 # One run per implementation and backend: loop flavours and cancel styles fetch the same.
 TARGETS = [t for t in SUITE_TARGETS if t.loop == "default" and t.style == default_style(t.package)]
@@ -68,13 +80,114 @@ def fetch_demo(count: int, concurrency: int) -> None:
             print(f"  {where} {len(pages)} pages, statuses {statuses}")
 
 
+Transcript = dict[str, list[str]]
+
+
+async def chat_script(target: Target, grace: float) -> tuple[Transcript, float, int]:
+    """One scripted session on ``target``: what each client read, shutdown seconds, the port."""
+    heard: Transcript = {}
+
+    async def hear(who: str, client: ChatClient, *, leave: bool) -> None:
+        heard[who] = heard.get(who, []) + await client.rest()  # to the server's end
+        if leave:
+            await client.aclose()
+
+    async with (
+        anyio.create_task_group() as group,
+        chat_server(target, max_clients=3, shutdown_grace=grace) as server,
+    ):
+        alice, alice_name = await ChatClient.join(server.port)
+        bob, bob_name = await ChatClient.join(server.port)
+        mallory, _ = await ChatClient.join(server.port)
+        dave = await ChatClient.connect(server.port)  # the fourth: turned away
+        await hear("dave", dave, leave=True)
+
+        await alice.say("hi all")
+        heard["bob"] = [await bob.line()]
+        heard["mallory"] = [await mallory.line()]
+        await bob.say("hello alice")
+        heard["alice"] = [await alice.line()]
+        await mallory.send(b"\xff\xfe not text\n")
+        await hear("mallory", mallory, leave=True)
+
+        # mallory's slot frees once the server has seen her go.
+        while True:
+            carol = await ChatClient.connect(server.port)
+            carol_name = (await carol.line()).removeprefix("* welcome, you are ")
+            if not carol_name.startswith("*"):
+                break
+            await carol.aclose()
+        await carol.say("did I miss anything?")
+        heard["alice"].append(await alice.line())
+        heard["bob"].append(await bob.line())
+
+        # Shutdown: alice and carol leave after the goodbye; bob never closes.
+        group.start_soon(partial(hear, "alice", alice, leave=True))
+        group.start_soon(partial(hear, "carol", carol, leave=True))
+        group.start_soon(partial(hear, "bob", bob, leave=False))
+    await bob.aclose()
+    assert server.stopped_after is not None
+    names = {alice_name: "alice", bob_name: "bob", carol_name: "carol"}
+    for lines in heard.values():
+        for index, line in enumerate(lines):
+            name, colon, text = line.partition(": ")
+            if colon and name in names:
+                lines[index] = f"{names[name]}: {text}"
+    return heard, server.stopped_after, server.port
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a new server could listen on ``port`` now (as servers do, with SO_REUSEADDR)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            probe.listen()
+        except OSError:
+            return False
+    return True
+
+
+def chat_demo(grace: float) -> None:
+    print(f"a chat server per target: 3 clients at most, shutdown grace {grace:g} s\n")
+    transcripts: dict[str, Transcript] = {}
+    stops: dict[str, float] = {}
+    freed: dict[str, bool] = {}
+    for target in TARGETS:
+        heard, stopped_after, port = target.run(partial(chat_script, target, grace))
+        transcripts[target.id], stops[target.id] = heard, stopped_after
+        freed[target.id] = port_is_free(port)
+    first = TARGETS[0].id
+    print(f"what each client read (on {first}):")
+    for who, lines in sorted(transcripts[first].items()):
+        print(f"  {who}:")
+        for line in lines:
+            print(f"    {line}")
+    print()
+    header = f"{'target':<22} {'same transcript':<16} {'shutdown took':>13}  port free after"
+    print(header)
+    print("-" * len(header))
+    for target in TARGETS:
+        same = "yes" if transcripts[target.id] == transcripts[first] else "NO"
+        free = "yes" if freed[target.id] else "NO"
+        print(f"{target.id:<22} {same:<16} {stops[target.id]:>12.3f}s  {free}")
+    print(
+        f"\nbob never closed his end, so each shutdown waited out the {grace:g} s grace,"
+        "\nthen cancelled his connection; serve_chat returned only after that."
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="nox -s demo --", description=__doc__)
-    parser.add_argument("demo", choices=["fetch"])
-    parser.add_argument("--count", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("demo", choices=["fetch", "chat"])
+    parser.add_argument("--count", type=int, default=300, help="fetch: how many URLs")
+    parser.add_argument("--concurrency", type=int, default=10, help="fetch: requests at once")
+    parser.add_argument("--grace", type=float, default=0.5, help="chat: shutdown grace (s)")
     options = parser.parse_args(argv)
-    fetch_demo(options.count, options.concurrency)
+    if options.demo == "chat":
+        chat_demo(options.grace)
+    else:
+        fetch_demo(options.count, options.concurrency)
     return 0
 
 
