@@ -235,7 +235,7 @@ async def serve_chat(
         finally:
             server.close()  # stops accepting; the connections are ours to end
             await chat.shut_down()
-    await server.wait_closed()
+            await server.wait_closed()  # 3.12+: until every transport has let go
 
 
 class _Chat:
