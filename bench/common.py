@@ -71,7 +71,7 @@ MODULES = {
     "completion": "tasks_bench", "errors": "tasks_bench", "timeouts": "tasks_bench",
     "generators": "generators_bench", "rate_limit": "rate_limit_bench",
     "workers": "workers_bench", "retry": "retry_pool_bench", "pool": "retry_pool_bench",
-    "fetch": "fetch_bench", "offload": "generators_bench",
+    "fetch": "fetch_bench", "offload": "generators_bench", "server": "server_bench",
 }  # fmt: skip
 
 

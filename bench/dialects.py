@@ -15,12 +15,22 @@ import abc
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import functools
+import itertools
 import math
 import multiprocessing
-from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Sequence,
+)
 from contextlib import AbstractAsyncContextManager
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import anyio
 import anyio.abc
@@ -29,9 +39,13 @@ import anyio.to_process
 import anyio.to_thread
 import trio
 import trio_parallel
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from sansio.chat import client_name, encode, welcome
 
 T = TypeVar("T")
 V = TypeVar("V")
+S = TypeVar("S")
 
 Service = Callable[[Callable[[V], None]], Coroutine[Any, Any, None]]
 """A background service: ``await service(ready)`` calls ``ready(value)`` once it serves."""
@@ -107,6 +121,26 @@ class Dialect(abc.ABC):
     def to_process(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
         """``fn(*args)`` in a warm worker process."""
 
+    @abc.abstractmethod
+    def line_relay(self) -> AbstractAsyncContextManager[int]:
+        """A bare TCP line relay on a free loopback port for the block; its value is the port.
+
+        The chat server's protocol and nothing else: each client is sent
+        ``* welcome, you are client-N``, and every line it sends is written
+        at once, as ``client-N: line``, to every other client connected,
+        from the sender's own connection task.  No hub, no buffer per
+        client, no limits, no goodbye or grace.  A line that cannot be
+        written to a client who has gone is dropped for that client.  The
+        block closes its clients before it ends: then the relay stops (on
+        asyncio, it waits for connections still open; trio and anyio cancel them).
+
+        Right for one client talking at a time, which is all the benchmark
+        does: on trio and anyio, two senders writing to one client at once
+        would make the stream raise ``BusyResourceError`` (a lock per
+        client, or a task per client as the exercise has, is what prevents
+        that).
+        """
+
 
 # Shared by the three: plain coroutine functions a task group starts with arguments.
 
@@ -120,6 +154,23 @@ async def _win(
 
 async def _indexed(index: int, fn: Callable[[], Awaitable[T]]) -> tuple[int, T]:
     return index, await fn()
+
+
+class _Relay(Generic[S]):
+    """A line relay's state, alike in the three: who is connected, numbered from 1."""
+
+    def __init__(self) -> None:
+        self.clients: set[S] = set()
+        self.numbers = itertools.count(1)
+
+    def join(self) -> tuple[bytes, bytes]:
+        """A new client's welcome line, and the prefix of every line it says."""
+        name = client_name(next(self.numbers))
+        return encode(welcome(name)), f"{name}: ".encode()
+
+    def others(self, client: S) -> list[S]:
+        # A copy: a client may leave while the sender awaits a write to another.
+        return [other for other in self.clients if other is not client]
 
 
 # --- asyncio ----------------------------------------------------------------
@@ -140,6 +191,24 @@ async def _feed_queue(source: AsyncIterable[T], queue: asyncio.Queue[Any]) -> No
     async for item in source:
         await queue.put(item)
     await queue.put(_END)
+
+
+async def _relay_streams(
+    relay: _Relay[asyncio.StreamWriter], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    hello, prefix = relay.join()
+    writer.write(hello)
+    relay.clients.add(writer)  # after the welcome: no relayed line can come before it
+    try:
+        # readline() returns a last line without its "\n" at EOF: a partial line, dropped.
+        while (line := await reader.readline()).endswith(b"\n"):
+            for other in relay.others(writer):
+                other.write(prefix + line)
+                with contextlib.suppress(ConnectionError):
+                    await other.drain()
+    finally:
+        relay.clients.discard(writer)
+        writer.close()
 
 
 class AsyncioDialect(Dialect):
@@ -233,6 +302,23 @@ class AsyncioDialect(Dialect):
     def to_process(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
         return asyncio.get_running_loop().run_in_executor(_process_pool(), fn, *args)
 
+    @contextlib.asynccontextmanager
+    async def line_relay(self) -> AsyncGenerator[int, None]:
+        relay = _Relay[asyncio.StreamWriter]()
+        handlers: set[asyncio.Task[None]] = set()
+
+        def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # Tasks of our own: before 3.12, Server.wait_closed() does not wait for
+            # start_server's, and the loop's end would cancel one still finishing.
+            handler = asyncio.create_task(_relay_streams(relay, reader, writer))
+            handlers.add(handler)
+            handler.add_done_callback(handlers.discard)
+
+        async with await asyncio.start_server(serve, "127.0.0.1", 0) as server:
+            yield server.sockets[0].getsockname()[1]
+        if handlers:
+            await asyncio.wait(handlers)
+
 
 # --- trio -------------------------------------------------------------------
 
@@ -247,6 +333,27 @@ async def _send_indexed(
     send: trio.MemorySendChannel[tuple[int, T]], index: int, fn: Callable[[], Awaitable[T]]
 ) -> None:
     await send.send(await _indexed(index, fn))
+
+
+_GONE_TRIO = (trio.BrokenResourceError, trio.ClosedResourceError)
+"""What writing to a client that has left raises: the line is dropped for that client."""
+
+
+async def _relay_trio(relay: _Relay[trio.SocketStream], stream: trio.SocketStream) -> None:
+    hello, prefix = relay.join()
+    async with stream:
+        await stream.send_all(hello)
+        relay.clients.add(stream)  # after the welcome: no line comes before or during it
+        try:
+            pending = b""  # trio has no line reader: split by hand, keep the partial line
+            async for data in stream:
+                *lines, pending = (pending + data).split(b"\n")
+                for line in lines:
+                    for other in relay.others(stream):
+                        with contextlib.suppress(*_GONE_TRIO):
+                            await other.send_all(prefix + line + b"\n")
+        finally:
+            relay.clients.discard(stream)
 
 
 class TrioDialect(Dialect):
@@ -344,6 +451,17 @@ class TrioDialect(Dialect):
         result: Awaitable[T] = trio_parallel.run_sync(fn, *args)  # type: ignore[attr-defined]
         return result
 
+    @contextlib.asynccontextmanager
+    async def line_relay(self) -> AsyncGenerator[int, None]:
+        relay = _Relay[trio.SocketStream]()
+        handler = functools.partial(_relay_trio, relay)
+        async with trio.open_nursery() as nursery:
+            listeners: list[trio.SocketListener] = await nursery.start(
+                functools.partial(trio.serve_tcp, handler, 0, host="127.0.0.1")
+            )
+            yield listeners[0].socket.getsockname()[1]
+            nursery.cancel_scope.cancel()
+
 
 # --- anyio ------------------------------------------------------------------
 
@@ -358,6 +476,31 @@ async def _send_indexed_stream(
     send: anyio.abc.ObjectSendStream[tuple[int, T]], index: int, fn: Callable[[], Awaitable[T]]
 ) -> None:
     await send.send(await _indexed(index, fn))
+
+
+_GONE_ANYIO = (anyio.BrokenResourceError, anyio.ClosedResourceError)  # as _GONE_TRIO
+_LONGEST_LINE = 1 << 16  # the default limit of asyncio's StreamReader
+
+
+async def _relay_anyio(
+    relay: _Relay[anyio.abc.SocketStream], stream: anyio.abc.SocketStream
+) -> None:
+    hello, prefix = relay.join()
+    async with stream:
+        await stream.send(hello)
+        relay.clients.add(stream)  # after the welcome: no line comes before or during it
+        lines = BufferedByteReceiveStream(stream)
+        try:
+            while True:
+                try:
+                    line = await lines.receive_until(b"\n", _LONGEST_LINE)
+                except anyio.IncompleteRead:
+                    return  # the client left; a partial line is dropped
+                for other in relay.others(stream):
+                    with contextlib.suppress(*_GONE_ANYIO):
+                        await other.send(prefix + line + b"\n")
+        finally:
+            relay.clients.discard(stream)
 
 
 class AnyioDialect(Dialect):
@@ -455,6 +598,16 @@ class AnyioDialect(Dialect):
 
     def to_process(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
         return anyio.to_process.run_sync(fn, *args)
+
+    @contextlib.asynccontextmanager
+    async def line_relay(self) -> AsyncGenerator[int, None]:
+        relay = _Relay[anyio.abc.SocketStream]()
+        handler = functools.partial(_relay_anyio, relay)
+        listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+        async with listener, anyio.create_task_group() as group:
+            group.start_soon(listener.serve, handler)
+            yield listener.extra(anyio.abc.SocketAttribute.local_port)
+            group.cancel_scope.cancel()
 
 
 DIALECTS: dict[str, Dialect] = {
