@@ -59,6 +59,10 @@ GOALS = (
          "time", AT_MOST, 1.2, exercise="fetch", scenario="fetch_all"),
     Goal("generators-raw", "generators ≤ 1.3× the time of the hand-written version",
          "time", AT_MOST, 1.3, exercise="generators"),
+    # A hub, a task and a buffer per client, and the checks and the graceful
+    # shutdown, against writing each line straight to each socket: half as much again.
+    Goal("server-relay", "serve_chat fan-out to 100 clients ≤ 1.5× the time of a bare line relay",
+         "time", AT_MOST, 1.5, exercise="server", scenario="fan-out"),
     Goal("limiter-aiolimiter", "RateLimiter.acquire that never waits ≤ 1× aiolimiter's time",
          "time", AT_MOST, 1.0, exercise="rate_limit", scenario="acquire",
          baseline="aiolimiter", targets=(REFERENCE.id,)),
