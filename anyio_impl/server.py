@@ -55,7 +55,7 @@ from sansio.chat import (
     decode,
     encode,
     full,
-    said,
+    relayed,
     too_long,
     welcome,
 )
@@ -86,6 +86,15 @@ class Subscription(Generic[T]):
             if self.lagged:
                 raise Lagged(self._buffer) from None
             raise StopAsyncIteration from None
+
+    def take_ready(self) -> list[T]:
+        """The items already waiting, taken without blocking (perhaps none)."""
+        ready: list[T] = []
+        while True:
+            try:
+                ready.append(self._receive.receive_nowait())
+            except (anyio.WouldBlock, anyio.EndOfStream):
+                return ready
 
 
 class Broadcast(Generic[T]):
@@ -300,6 +309,8 @@ class _Chat:
                 return str(bad)
             if not self.closing:  # after the goodbye, nobody is listening
                 self.hub.publish((name, text))
+            # A line per turn: a burst in one read would fill every buffer before a sender ran.
+            await anyio.lowlevel.checkpoint()
 
     async def _send_lines(
         self, stream: SocketStream, lines: Subscription[tuple[str, str]], name: str
@@ -309,9 +320,11 @@ class _Chat:
         Raises:
             Lagged: the client fell ``client_buffer`` lines behind.
         """
-        async for sender, text in lines:
-            if sender != name:
-                await stream.send(encode(said(sender, text)))
+        async for message in lines:
+            # All that waits goes in one write: with a line per write, a burst outruns the sender.
+            data = relayed([message, *lines.take_ready()], to=name)
+            if data:
+                await stream.send(data)
         await stream.send(encode(GOODBYE))
         await stream.send_eof()  # the client reads to its end, then closes
 

@@ -60,6 +60,18 @@ async def get(queue: asyncio.Queue[T]) -> T:
     return item
 
 
+def get_ready(queue: asyncio.Queue[T]) -> list[T]:
+    """Every item ``queue`` holds now, taken without waiting; a close stays for ``get``."""
+    ready: list[T] = []
+    while not queue.empty():
+        item = queue.get_nowait()
+        if item is CLOSED:  # before 3.13: the last item; put it back for get()
+            queue.put_nowait(item)
+            break
+        ready.append(item)
+    return ready
+
+
 def drain(queue: asyncio.Queue[T]) -> AsyncIterator[T]:
     """Iterate the items of ``queue`` until it is closed.
 

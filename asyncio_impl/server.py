@@ -57,7 +57,7 @@ from sansio.chat import (
     decode,
     encode,
     full,
-    said,
+    relayed,
     too_long,
     welcome,
 )
@@ -91,6 +91,10 @@ class Subscription(Generic[T]):
             if self.lagged:
                 raise Lagged(self._buffer) from None
             raise StopAsyncIteration from None
+
+    def take_ready(self) -> list[T]:
+        """The items already waiting, taken without blocking (perhaps none)."""
+        return _queues.get_ready(self._queue)
 
 
 class Broadcast(Generic[T]):
@@ -318,6 +322,8 @@ class _Chat:
                 return str(bad)
             if not self.closing:  # after the goodbye, nobody is listening
                 self.hub.publish((name, text))
+            # A line per turn: a burst in one read would fill every buffer before a sender ran.
+            await asyncio.sleep(0)
 
     async def _send_lines(
         self, writer: asyncio.StreamWriter, lines: Subscription[tuple[str, str]], name: str
@@ -327,10 +333,10 @@ class _Chat:
         Raises:
             Lagged: the client fell ``client_buffer`` lines behind.
         """
-        async for sender, text in lines:
-            if sender != name:
-                writer.write(encode(said(sender, text)))
-                await writer.drain()
+        async for message in lines:
+            # All that waits goes in one write: with a line per write, a burst outruns the sender.
+            writer.write(relayed([message, *lines.take_ready()], to=name))
+            await writer.drain()
         writer.write(encode(GOODBYE))
         writer.write_eof()  # the client reads to its end, then closes
         await writer.drain()

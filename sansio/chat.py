@@ -8,6 +8,7 @@ as ``client-N: text``.  Lines from the server itself start with ``* ``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .validate import check_count, check_number
@@ -117,6 +118,11 @@ def welcome(name: str) -> str:
 
 def said(name: str, text: str) -> str:
     return f"{name}: {text}"
+
+
+def relayed(messages: Iterable[tuple[str, str]], to: str) -> bytes:
+    """The ``(sender, text)`` messages that ``to`` hears (not its own), as one write."""
+    return b"".join(encode(said(sender, text)) for sender, text in messages if sender != to)
 
 
 def full(max_clients: int) -> str:

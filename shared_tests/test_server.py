@@ -137,6 +137,22 @@ async def test_a_client_too_slow_to_read_is_cut_off_and_delays_no_one(impl: Impl
             await client.aclose()
 
 
+async def test_a_burst_of_lines_in_one_write_cuts_no_one_off(impl: Impl) -> None:
+    # 300 lines arrive in one read, far more than a client's buffer of 64:
+    # the server must let the senders run as it publishes, not fill every
+    # buffer first and call every listener too slow.
+    count = 300
+    async with chat_server(impl.target, client_buffer=64) as server:
+        talker, talker_name = await ChatClient.join(server.port)
+        listeners = [(await ChatClient.join(server.port))[0] for _ in range(3)]
+        await talker.send("".join(f"line {n}\n" for n in range(count)))
+        for listener in listeners:
+            heard = [await listener.line() for _ in range(count)]
+            assert heard == [f"{talker_name}: line {n}" for n in range(count)]
+        for client in (talker, *listeners):
+            await client.aclose()
+
+
 async def test_shutdown_says_goodbye_and_waits_for_cooperative_clients(impl: Impl) -> None:
     left: list[list[str]] = []
 

@@ -38,6 +38,7 @@ from types import TracebackType
 from typing import Generic, TypeVar
 
 import trio
+import trio.lowlevel
 
 from sansio.broadcast import Lagged, Policy, check_policy
 from sansio.chat import (
@@ -50,7 +51,7 @@ from sansio.chat import (
     client_name,
     encode,
     full,
-    said,
+    relayed,
     welcome,
 )
 from sansio.validate import check_count
@@ -80,6 +81,15 @@ class Subscription(Generic[T]):
             if self.lagged:
                 raise Lagged(self._buffer) from None
             raise StopAsyncIteration from None
+
+    def take_ready(self) -> list[T]:
+        """The items already waiting, taken without blocking (perhaps none)."""
+        ready: list[T] = []
+        while True:
+            try:
+                ready.append(self._receive.receive_nowait())
+            except (trio.WouldBlock, trio.EndOfChannel):
+                return ready
 
 
 class Broadcast(Generic[T]):
@@ -286,6 +296,8 @@ class _Chat:
             for text in lines:
                 if not self.closing:  # after the goodbye, nobody is listening
                     self.hub.publish((name, text))
+                # A line per turn: a burst in one read would fill every buffer before a sender ran.
+                await trio.lowlevel.checkpoint()
         return None
 
     async def _send_lines(
@@ -296,9 +308,11 @@ class _Chat:
         Raises:
             Lagged: the client fell ``client_buffer`` lines behind.
         """
-        async for sender, text in lines:
-            if sender != name:
-                await stream.send_all(encode(said(sender, text)))
+        async for message in lines:
+            # All that waits goes in one write: with a line per write, a burst outruns the sender.
+            data = relayed([message, *lines.take_ready()], to=name)
+            if data:
+                await stream.send_all(data)
         await stream.send_all(encode(GOODBYE))
         await stream.send_eof()  # the client reads to its end, then closes
 
