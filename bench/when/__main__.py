@@ -59,7 +59,8 @@ def main(argv: list[str]) -> int:
     out = RECORDED if options.record else options.out
     out.parent.mkdir(parents=True, exist_ok=True)
     conditions = environment(quick=options.quick, processes=1, values=repeats)
-    out.write_text(json.dumps({"environment": conditions, "measurements": measured}, indent=1) + "\n")
+    record = {"environment": conditions, "measurements": measured}
+    out.write_text(json.dumps(record, indent=1) + "\n")
     print(f"[{time.perf_counter() - started:7.1f} s] done; results in {out}")
     return 0
 

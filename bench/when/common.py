@@ -4,8 +4,9 @@ A measurement runs all its variants itself, since they are not all inside
 an event loop (the synchronous baseline, threads, processes, interpreters
 started afresh), and returns one ``Result`` per target and variant: seconds
 per unit, the median of ``repeats`` runs.  ``bench.common.time_once``
-times a workload inside a target's loop; ``median_seconds`` anything else.  Every workload checks its own
-answer (``bench.common.check``), so a broken one cannot report a time.
+times a workload inside a target's loop; ``median_seconds`` anything
+else.  Every workload checks its own answer (``bench.common.check``), so a
+broken one cannot report a time.
 """
 
 from __future__ import annotations
