@@ -3,10 +3,10 @@
 A measurement runs all its variants itself, since they are not all inside
 an event loop (the synchronous baseline, threads, processes, interpreters
 started afresh), and returns one ``Result`` per target and variant: seconds
-per unit, the median of ``repeats`` runs.  ``bench.common.time_once``
-times a workload inside a target's loop; ``median_seconds`` anything
-else.  Every workload checks its own answer (``bench.common.check``), so a
-broken one cannot report a time.
+per unit, the median of ``repeats`` runs.  ``median_in_loop`` times a
+workload inside a target's loop (``bench.common.time_once``);
+``median_seconds`` anything else.  Every workload checks its own answer
+(``bench.common.check``), so a broken one cannot report a time.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.common import Workload, time_once
 from tools.registry import BENCH_TARGETS, Target, default_style
 
 PLAIN = "python"
@@ -115,6 +116,11 @@ def median_seconds(run: Callable[[], object], repeats: int, units: int) -> float
         run()
         times.append(time.perf_counter() - start)
     return statistics.median(times) / units
+
+
+def median_in_loop(target: Target, workload: Workload, repeats: int, units: int) -> float:
+    """Seconds per unit: the median of ``repeats`` runs of ``workload``, each timed in its loop."""
+    return statistics.median(time_once(target, workload) for _ in range(repeats)) / units
 
 
 def load() -> list[Measurement]:
