@@ -48,7 +48,7 @@ async def _listen(client: ChatClient, count: int, heard: list[str]) -> None:
         heard.append(await client.line())
 
 
-async def _fan_out(port: int, messages: Sequence[str]) -> tuple[str, list[list[str]]]:
+async def say_to_receivers(port: int, messages: Sequence[str]) -> tuple[str, list[list[str]]]:
     """Join the receivers and a sender, say ``messages``; the sender's name and what each heard."""
     clients: list[ChatClient] = []
     heard: list[list[str]] = [[] for _ in range(RECEIVERS)]
@@ -73,7 +73,7 @@ async def _fan_out(port: int, messages: Sequence[str]) -> tuple[str, list[list[s
     return name, heard
 
 
-def _check_heard(name: str, heard: list[list[str]], messages: Sequence[str]) -> None:
+def check_heard(name: str, heard: list[list[str]], messages: Sequence[str]) -> None:
     expected = [f"{name}: {text}" for text in messages]
     check(len(heard) == RECEIVERS and all(lines == expected for lines in heard))
 
@@ -93,12 +93,12 @@ def fan_out(target: Target, size: int) -> Variants:
     async def ours() -> None:
         options = {"max_clients": RECEIVERS + 1}
         async with chat_server(target, **options) as server:
-            name, heard = await _fan_out(server.port, messages)
-        _check_heard(name, heard, messages)
+            name, heard = await say_to_receivers(server.port, messages)
+        check_heard(name, heard, messages)
 
     async def raw() -> None:
         async with dialect.line_relay() as port:
-            name, heard = await _fan_out(port, messages)
-        _check_heard(name, heard, messages)
+            name, heard = await say_to_receivers(port, messages)
+        check_heard(name, heard, messages)
 
     return {OURS: ours, RAW: raw}
