@@ -5,6 +5,7 @@
     nox -s compare -- pool --only asyncio,trio    # two of the three, side by side (workshops)
     nox -s compare -- pool --docstrings           # docstrings and comments too
     nox -s compare -- pool | less                 # piped: plain text, no colour
+    nox -s compare -- when                        # the lesson's "when to use async", measured
 
 Each definition's versions are aligned statement by statement (``tools.align``):
 a statement every version shares stands on one row, dimmed; a line only some
@@ -35,10 +36,11 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from tools import align
+from tools import align, when
 from tools import exercises as model
 from tools.registry import FRAMEWORK, PACKAGES
 
+WHEN = "when"
 COLUMN_WIDTH = 60  # per version, for side by side: three versions need 180 columns
 SHARED_STYLE = "dim"
 ADDED_MARK = "+ "  # also in plain text: a line not every version has
@@ -379,9 +381,9 @@ def parser(names: Sequence[str]) -> argparse.ArgumentParser:
     cli.add_argument(
         "exercise",
         nargs="?",
-        choices=list(names),
+        choices=[*names, WHEN],
         metavar="exercise",
-        help="one of: " + ", ".join(names),
+        help="one of: " + ", ".join(names) + f"; or {WHEN}: the lesson's table, measured",
     )
     cli.add_argument(
         "--only",
@@ -411,6 +413,8 @@ def main(argv: list[str]) -> int:
         cli.error(f"argument --width: {args.width} is too narrow; give 40 or more")
     if args.only and not args.exercise:
         cli.error("argument --only: name an exercise too, e.g. pool --only asyncio,trio")
+    if args.exercise == WHEN:
+        return when.show(args.width)
     console = Console(width=args.width)
     exercises = model.load()
     if not args.exercise:

@@ -38,7 +38,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import PythonConsoleLexer, PythonLexer
 from pygments.token import STANDARD_TYPES, _TokenType
 
-from tools import align
+from tools import align, when
 from tools import exercises as model
 from tools.registry import FRAMEWORK, PACKAGES, ROOT
 
@@ -409,7 +409,8 @@ both over the definitions and the private helpers they call (<code>_tasks</code>
 Results are the shared suite's, per implementation and backend.</p>
 <table><tr><th>exercise</th>{heads}</tr>{"".join(rows)}</table>{hint}
 <p><a href="benchmarks.html">Benchmarks</a>: every exercise on every target against the
-primitive it is built on and the library you would pick instead.</p>
+primitive it is built on and the library you would pick instead.
+<a href="when.html">When to use async</a>: the lesson's table, each row measured.</p>
 <h2>Guarantee matrix</h2>
 <p>Each cell is a probe run against the construct (<code>tools/guarantees.py</code>);
 ✗ is a documented result, not a bug; — is not applicable.</p>
@@ -559,6 +560,10 @@ def build(out: Path = OUT, *, with_matrix: bool = True) -> list[Path]:
         path = out / f"{exercise.name}.html"
         path.write_text(exercise_page(exercise, exercises, folded[exercise.name], unfolded))
         written.append(path)
+    measured = when.recorded()
+    if measured is not None:
+        written.append(out / "when.html")
+        written[-1].write_text(page("When to use async", when.html_page(measured)))
     summary = bench_summary()
     if summary is not None:
         for chart in ("ratios.svg", "scaling.svg"):
