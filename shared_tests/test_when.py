@@ -32,15 +32,19 @@ MEASURED: dict[str, Any] = {
     ],
     "libraries": {
         "columns": ["asyncio", "trio"],
-        "rows": [
-            {
-                "library": "asyncpg",
-                "cells": [
-                    {"outcome": "works", "text": "works"},
-                    {"outcome": "fails", "text": "RuntimeError: no running event loop"},
-                ],
+        "column_notes": {"asyncio": "asyncio.run(main())", "trio": "trio.run(main)"},
+        "rows": ["asyncpg"],
+        "row_notes": {"asyncpg": "asyncpg.connect(dsn)"},
+        "cells": {
+            "asyncpg": {
+                "asyncio": {"outcome": "works", "text": "works", "detail": ""},
+                "trio": {
+                    "outcome": "fails",
+                    "text": "fails: RuntimeError",
+                    "detail": "RuntimeError: no running event loop",
+                },
             }
-        ],
+        },
     },
 }  # fmt: skip
 
@@ -80,7 +84,8 @@ def test_the_terminal_table_has_every_row_and_the_matrix(
     assert "not measured" in out  # rows without a measurement say so
     assert "1 ms (0.5×)" in out
     assert "bench/when/files.py" in out
-    assert "RuntimeError: no running event loop" in out
+    assert "fails: RuntimeError" in out
+    assert "asyncpg on trio: RuntimeError: no running event loop" in out
 
 
 def test_nothing_recorded_says_how_to_record(
@@ -98,7 +103,8 @@ def test_the_site_page_links_every_row_to_its_tables() -> None:
         assert situation in page
     assert 'href="#files-0"' in page
     assert "small files" in page
-    assert '<td class="fails">RuntimeError: no running event loop</td>' in page
+    assert '<td class="fails">fails: RuntimeError</td>' in page
+    assert "asyncpg on trio: RuntimeError: no running event loop" in page
 
 
 def test_the_tools_rows_are_the_harness_rows() -> None:

@@ -99,6 +99,25 @@ def row_tables(data: dict[str, Any], row: str) -> list[Table]:
     return [measurement_table(m) for m in data["measurements"] if m["row"] == row]
 
 
+def library_cells(libraries: dict[str, Any], row: str) -> list[tuple[str, str]]:
+    """``(outcome, text)`` of each column's cell in the recorded matrix's ``row``."""
+    cells = libraries["cells"].get(row, {})
+    return [
+        (cells[c]["outcome"], cells[c]["text"]) if c in cells else ("", "—")
+        for c in libraries["columns"]
+    ]
+
+
+def library_details(libraries: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(row, column, detail)`` of every cell with more to say (the error a user sees)."""
+    return [
+        (row, column, cell["detail"])
+        for row in libraries["rows"]
+        for column, cell in libraries["cells"].get(row, {}).items()
+        if cell.get("detail")
+    ]
+
+
 def show(width: int | None = None) -> int:
     """Print the table to the terminal (``nox -s compare -- when``)."""
     from rich import box
@@ -145,8 +164,10 @@ def show(width: int | None = None) -> int:
     for column in libraries["columns"]:
         grid.add_column(column)
     for row in libraries["rows"]:
-        grid.add_row(row["library"], *(cell["text"] for cell in row["cells"]))
+        grid.add_row(row, *(text for _, text in library_cells(libraries, row)))
     console.print(grid)
+    for row, column, detail in library_details(libraries):
+        console.print(f"  [dim]{row} on {column}: {detail}[/dim]")
     return 0
 
 
@@ -197,19 +218,27 @@ def html_page(data: dict[str, Any]) -> str:
     libraries = data.get("libraries")
     parts.append('<h2 id="libraries">Which library runs where</h2>')
     if libraries:
-        heads = "".join(f"<th>{escape(c)}</th>" for c in libraries["columns"])
+        notes = libraries["column_notes"]
+        heads = "".join(
+            f'<th title="{escape(notes.get(c, ""))}">{escape(c)}</th>' for c in libraries["columns"]
+        )
         rows = "".join(
-            f"<tr><th>{escape(row['library'])}</th>"
+            f'<tr><th title="{escape(libraries["row_notes"].get(row, ""))}">{escape(row)}</th>'
             + "".join(
-                f'<td class="{cell["outcome"]}">{escape(cell["text"])}</td>'
-                for cell in row["cells"]
+                f'<td class="{outcome}">{escape(text)}</td>'
+                for outcome, text in library_cells(libraries, row)
             )
             + "</tr>"
             for row in libraries["rows"]
         )
+        details = "".join(
+            f"<li>{escape(row)} on {escape(column)}: {escape(detail)}</li>"
+            for row, column, detail in library_details(libraries)
+        )
         parts.append(
-            "<p>Each cell is the outcome of a real call (<code>tools/libraries.py</code>).</p>"
-            f"<table><tr><th>library</th>{heads}</tr>{rows}</table>"
+            "<p>Each cell is the outcome of a real call (<code>tools/libraries.py</code>); "
+            "bridge: it works only through <code>trio_asyncio.aio_as_trio</code>.</p>"
+            f"<table><tr><th>library</th>{heads}</tr>{rows}</table><ul>{details}</ul>"
         )
     else:
         parts.append("<p>(not probed)</p>")

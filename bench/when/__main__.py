@@ -1,8 +1,9 @@
 """``python -m bench.when [ROW ...] [--quick] [--record]``: measure the "when to use async" rows.
 
 ``--record`` writes ``bench/results/when.json``, which ``tools.when`` (``nox
--s compare -- when``) and the site read.  ``--quick`` uses small sizes and
-one repeat: rough numbers fast.
+-s compare -- when``) and the site read.  A run of every row also probes
+which library runs on which backend (``tools.libraries``) and records that.
+``--quick`` uses small sizes and one repeat: rough numbers fast.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from bench.environment import environment
+from tools import libraries
 
 from .common import ROW_KEYS, load
 
@@ -56,10 +59,15 @@ def main(argv: list[str]) -> int:
         )
         for result in results:
             print(f"    {result.target:<28} {result.variant:<12} {result.seconds * 1e6:12.1f} µs")
+    if not options.rows:  # a full run probes the library matrix too
+        print(f"[{time.perf_counter() - started:7.1f} s] libraries: probing", flush=True)
+        measured_libraries = asdict(libraries.table())
+    else:
+        measured_libraries = None
     out = RECORDED if options.record else options.out
     out.parent.mkdir(parents=True, exist_ok=True)
     conditions = environment(quick=options.quick, processes=1, values=repeats)
-    record = {"environment": conditions, "measurements": measured}
+    record = {"environment": conditions, "measurements": measured, "libraries": measured_libraries}
     out.write_text(json.dumps(record, indent=1) + "\n")
     print(f"[{time.perf_counter() - started:7.1f} s] done; results in {out}")
     return 0
