@@ -11,6 +11,14 @@ turned away, one sends bytes that are not UTF-8 and is disconnected, and at
 shutdown one client leaves after the goodbye while another never does.
 Prints one transcript, whether every target produced the same one, and how
 long each shutdown took against its grace.
+
+``nox -s demo -- blocking``: the lesson's "Problem with Blocking I/O" on
+each target.  A task that wants to wake every 10 ms records how late it
+wakes while another task makes a 0.2 s blocking call inline, in a thread
+(``offload.run_blocking``) and in a process (``offload.run_in_process``);
+then four CPU-bound jobs run one after another, in threads and in
+processes, and the speed-ups show the GIL (``bench.when.blocking``
+measures the same).
 """
 
 from __future__ import annotations
@@ -177,14 +185,68 @@ def chat_demo(grace: float) -> None:
     )
 
 
+def blocking_demo(block: float, primes: int) -> None:
+    # Here, not at the top: the fetch and chat demos need none of the benchmark harness.
+    from bench.when import blocking
+
+    print(
+        f"a ticker that wants to wake every {blocking.TICK * 1000:g} ms, while another task"
+        f" makes a {block:g} s blocking call;"
+        "\nhow late its wake-ups were, in ms (latest / median):\n"
+    )
+    header = f"{'target':<22}" + "".join(f"{variant:>18}" for variant in blocking.VARIANTS)
+    print(header)
+    print("-" * len(header))
+    for target in TARGETS:
+        cells = []
+        for variant in blocking.VARIANTS:
+            worst, typical = blocking.lateness(target, variant, block, repeats=1)
+            cells.append(f"{worst * 1000:>9.1f} / {typical * 1000:<6.2f}")
+        print(f"{target.id:<22}" + "".join(cells))
+
+    jobs = blocking.JOBS
+    print(
+        f"\n{jobs} jobs counting the primes below {primes} in pure Python, seconds per job"
+        " (speed-up against one after another):\n"
+    )
+    sync = blocking.cpu_sync(primes, repeats=1)
+    header = f"{'target':<22} {'one after another':>17} {'threads':>16} {'processes':>16}"
+    print(header)
+    print("-" * len(header))
+
+    def row(label: str, first: str, threads: float, processes: float) -> None:
+        cells = [f"{seconds:>8.3f} ({sync / seconds:>4.2f}x)" for seconds in (threads, processes)]
+        print(f"{label:<22} {first:>17} {cells[0]:>16} {cells[1]:>16}")
+
+    plain = (blocking.cpu_threads(primes, repeats=1), blocking.cpu_processes(primes, repeats=1))
+    row("python", f"{sync:.3f}", *plain)
+    for target in TARGETS:
+        offloaded = [blocking.cpu_offloaded(target, v, primes, 1) for v in ("thread", "process")]
+        row(target.id, "-", *offloaded)
+    print(
+        "\nInline, the call holds the event loop: the wake-up due during it comes only when it"
+        "\nreturns (every other task, timeout and socket waits the same way). In a thread or a"
+        "\nprocess the loop runs on. For CPU-bound Python, threads are no faster than one job"
+        "\nafter another: only the thread holding the GIL runs bytecode. Processes run on every"
+        f"\ncore ({blocking.WORKERS} here). asyncio_impl starts a process per call (and spawn"
+        "\nimports this script again in each), so its processes pay for starting every time."
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="nox -s demo --", description=__doc__)
-    parser.add_argument("demo", choices=["fetch", "chat"])
+    parser.add_argument("demo", choices=["fetch", "chat", "blocking"])
     parser.add_argument("--count", type=int, default=300, help="fetch: how many URLs")
     parser.add_argument("--concurrency", type=int, default=10, help="fetch: requests at once")
     parser.add_argument("--grace", type=float, default=0.5, help="chat: shutdown grace (s)")
+    parser.add_argument("--block", type=float, default=0.2, help="blocking: the call's seconds")
+    parser.add_argument(
+        "--primes", type=int, default=100_000, help="blocking: each job counts primes below this"
+    )
     options = parser.parse_args(argv)
-    if options.demo == "chat":
+    if options.demo == "blocking":
+        blocking_demo(options.block, options.primes)
+    elif options.demo == "chat":
         chat_demo(options.grace)
     else:
         fetch_demo(options.count, options.concurrency)
