@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def test_each_cell_is_time_per_unit_and_its_ratio_to_the_baseline() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(2.5, "2.5 s"), (0.0272, "27.2 ms"), (3.44e-5, "34.4 µs"), (5e-9, "5 ns")],
+    [(2.5, "2.5 s"), (0.0272, "27.2 ms"), (3.44e-5, "34.4 µs"), (5e-9, "5 ns"), (math.nan, "—")],
 )
 def test_durations_read_in_the_best_unit(seconds: float, text: str) -> None:
     assert when.duration(seconds) == text

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,9 @@ def recorded(path: Path | None = None) -> dict[str, Any] | None:
 
 
 def duration(seconds: float) -> str:
-    """``27.2 ms``: three significant figures, in the unit that reads best."""
+    """``27.2 ms``: three significant figures, in the unit that reads best; ``—`` if none."""
+    if not math.isfinite(seconds):
+        return "—"  # not measured there: the result's note says why
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"
@@ -90,6 +93,8 @@ def measurement_table(measurement: dict[str, Any]) -> Table:
 
 def _cell(result: dict[str, Any], base: dict[str, Any] | None) -> str:
     text = duration(result["seconds"])
+    if not math.isfinite(result["seconds"]):
+        return text
     if base is not None and base is not result and base["seconds"] > 0:
         text += f" ({result['seconds'] / base['seconds']:.2g}×)"
     return text
