@@ -228,8 +228,8 @@ def blocking_demo(block: float, primes: int) -> None:
         "\nreturns (every other task, timeout and socket waits the same way). In a thread or a"
         "\nprocess the loop runs on. For CPU-bound Python, threads are no faster than one job"
         "\nafter another: only the thread holding the GIL runs bytecode. Processes run on every"
-        f"\ncore ({blocking.WORKERS} here). asyncio_impl starts a process per call (and spawn"
-        "\nimports this script again in each), so its processes pay for starting every time."
+        f"\ncore ({blocking.WORKERS} here). asyncio_impl starts a process per call, and spawn"
+        " makes each one import\nthis script again: its processes pay for starting every time."
     )
 
 
@@ -241,7 +241,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--grace", type=float, default=0.5, help="chat: shutdown grace (s)")
     parser.add_argument("--block", type=float, default=0.2, help="blocking: the call's seconds")
     parser.add_argument(
-        "--primes", type=int, default=100_000, help="blocking: each job counts primes below this"
+        "--primes", type=int, default=150_000, help="blocking: each job counts primes below this"
     )
     options = parser.parse_args(argv)
     if options.demo == "blocking":
