@@ -106,7 +106,7 @@ def site(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0])
 def demo(session: nox.Session) -> None:
-    """Runnable demos against real local servers: ``nox -s demo -- fetch`` or ``-- chat``."""
+    """Runnable demos: ``nox -s demo -- fetch``, ``-- chat`` or ``-- blocking``."""
     _install(session, "test")
     session.run("python", "-m", "tools.demo", *(session.posargs or ["fetch"]))
 

@@ -16,10 +16,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+# Absolute imports: anyio's process workers re-run this file by its path.
 from bench.environment import environment
+from bench.when.common import ROW_KEYS, load
 from tools import libraries
-
-from .common import ROW_KEYS, load
 
 RECORDED = Path(__file__).resolve().parent.parent / "results" / "when.json"
 
