@@ -71,6 +71,11 @@ CONTRACT: dict[str, dict[str, str]] = {
             "shutdown_grace=5.0, max_line=4096, <ready>)"
         ),
     },
+    "files": {
+        "read_all": "(paths, *, limit=10)",
+        "write_atomically": "(path, data)",
+        "convert_all": "(paths, out_dir, convert, *, limit=10)",
+    },
 }
 
 # How a server hands back its port, per framework: ``<ready>`` above.

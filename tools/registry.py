@@ -48,7 +48,7 @@ FRAMEWORK_FREE = "sansio"
 
 EXERCISES = (
     "fanout", "background", "racing", "completion", "errors", "timeouts", "generators",
-    "rate_limit", "workers", "retry", "pool", "fetch", "offload", "server",
+    "rate_limit", "workers", "retry", "pool", "fetch", "offload", "server", "files",
 )  # fmt: skip
 """Every exercise module, in CONTRACT.md's order (a test keeps the two in step)."""
 
