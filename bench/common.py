@@ -72,7 +72,7 @@ MODULES = {
     "generators": "generators_bench", "rate_limit": "rate_limit_bench",
     "workers": "workers_bench", "retry": "retry_pool_bench", "pool": "retry_pool_bench",
     "fetch": "fetch_bench", "offload": "generators_bench", "server": "server_bench",
-    "files": "when.files",  # no scenario yet: its numbers are the "when" row's (bench.when)
+    "files": "files_bench",
 }  # fmt: skip
 
 
