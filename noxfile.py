@@ -1,4 +1,5 @@
-"""Sessions: tests (3.11-3.13), compare, site, demo, bench, bench_anyio, flakes, lint, typecheck.
+"""Sessions: tests (3.11-3.13), compare, site, demo, trace, bench, bench_anyio, flakes, lint,
+typecheck.
 
 ``nox -s tests -- -k retry`` passes everything after ``--`` to pytest.  A
 Python version that is not installed is skipped with a message (and is an
@@ -109,6 +110,17 @@ def demo(session: nox.Session) -> None:
     """Runnable demos: ``nox -s demo -- fetch``, ``-- chat`` or ``-- blocking``."""
     _install(session, "test")
     session.run("python", "-m", "tools.demo", *(session.posargs or ["fetch"]))
+
+
+@nox.session(python=PYTHONS[-1])  # the newest: the eager task factory needs 3.12+
+def trace(session: nox.Session) -> None:
+    """Task timelines of an exercise on every target: ``nox -s trace -- workers``.
+
+    ``-- --svg DIR`` also writes an SVG per target; ``-- --bench`` measures
+    what tracing costs; ``-- --help`` lists the scenarios.
+    """
+    _install(session, "reader")
+    session.run("python", "-m", "tools.trace", *session.posargs)
 
 
 @nox.session(python=PYTHONS[-1])  # the newest: the eager task factory needs 3.12+

@@ -497,6 +497,7 @@ def exercise_page(
     exercises: list[model.Exercise],
     folded: list[align.Aligned],
     unfolded: list[align.Aligned],
+    timelines: str = "",
 ) -> str:
     packages = list(exercise.versions)
     nav = " ".join(f'<a href="{e.name}.html">{e.name}</a>' for e in exercises)
@@ -539,11 +540,36 @@ aside); a <span style="background:var(--add)">highlighted</span> line is one onl
 (or not all) writes. {shared} lines shared; {overall}. Docstrings and comments are folded:
 the "docstrings" button shows them.</p>
 <ul class="toc">{"".join(toc)}</ul>
-{sections}{bench}""",
+{sections}{timelines}{bench}""",
     )
 
 
-def build(out: Path = OUT, *, with_matrix: bool = True) -> list[Path]:
+def timelines_html(exercise: str, traced: bool) -> str:
+    """The exercise's scenarios (``tools.trace``) drawn on every target, one SVG each."""
+    if not traced:
+        return ""
+    from tools import trace
+    from tools.trace.scenarios import SCENARIOS
+
+    chosen = [name for name in trace.scenarios() if SCENARIOS[name].exercise == exercise]
+    parts = []
+    for name in chosen:
+        about = html.escape(SCENARIOS[name].about)
+        svgs = "".join(
+            f'<figure class="timeline">{trace.svg(name, target)}</figure>'
+            for target in trace.targets()
+        )
+        parts.append(f"<h3>{html.escape(name)}: {about}</h3>{svgs}")
+    if not parts:
+        return ""
+    return (
+        "<h2>Timelines</h2><p>When each task ran, waited and ended, recorded from each "
+        "framework's own hooks on virtual time (<code>python -m tools.trace</code>).</p>"
+        + "".join(parts)
+    )
+
+
+def build(out: Path = OUT, *, with_matrix: bool = True, with_timelines: bool = True) -> list[Path]:
     exercises = model.load()
     if with_matrix:
         from tools import guarantees
@@ -558,7 +584,9 @@ def build(out: Path = OUT, *, with_matrix: bool = True) -> list[Path]:
     for exercise in exercises:
         unfolded = align.aligned_exercise(exercise, fold_docstrings=False)
         path = out / f"{exercise.name}.html"
-        path.write_text(exercise_page(exercise, exercises, folded[exercise.name], unfolded))
+        timelines = timelines_html(exercise.name, with_timelines)
+        page_html = exercise_page(exercise, exercises, folded[exercise.name], unfolded, timelines)
+        path.write_text(page_html)
         written.append(path)
     measured = when.recorded()
     if measured is not None:
