@@ -96,7 +96,8 @@ def _cell(result: dict[str, Any], base: dict[str, Any] | None) -> str:
     if not math.isfinite(result["seconds"]):
         return text
     if base is not None and base is not result and base["seconds"] > 0:
-        text += f" ({result['seconds'] / base['seconds']:.2g}×)"
+        ratio = result["seconds"] / base["seconds"]
+        text += f" ({ratio:.2g}×)" if ratio < 100 else f" ({ratio:,.0f}×)"
     return text
 
 

@@ -1,8 +1,9 @@
 """``python -m bench.when [ROW ...] [--quick] [--record]``: measure the "when to use async" rows.
 
 ``--record`` writes ``bench/results/when.json``, which ``tools.when`` (``nox
--s compare -- when``) and the site read.  A run of every row also probes
-which library runs on which backend (``tools.libraries``) and records that.
+-s compare -- when``) and the site read; with ROWs named, it replaces only
+those rows there.  A run of every row also probes which library runs on
+which backend (``tools.libraries``) and records that.
 ``--quick`` uses small sizes and one repeat: rough numbers fast.
 """
 
@@ -35,8 +36,8 @@ def main(argv: list[str]) -> int:
     unknown = [row for row in options.rows if row not in ROW_KEYS]
     if unknown:
         parser.error(f"unknown row {unknown[0]!r}; choose from {', '.join(ROW_KEYS)}")
-    if options.record and (options.rows or options.quick):
-        parser.error("--record: only a full run replaces the recorded results")
+    if options.record and options.quick:
+        parser.error("--record: quick numbers are not recorded")
     repeats = 1 if options.quick else options.repeats
     measured: list[dict[str, Any]] = []
     started = time.perf_counter()
@@ -64,6 +65,12 @@ def main(argv: list[str]) -> int:
         measured_libraries = asdict(libraries.table())
     else:
         measured_libraries = None
+    if options.record and options.rows:
+        # Some rows only: they replace their own in the record, the rest stays.
+        kept = json.loads(RECORDED.read_text())
+        measured = [m for m in kept["measurements"] if m["row"] not in options.rows] + measured
+        measured.sort(key=lambda m: ROW_KEYS.index(m["row"]))
+        measured_libraries = kept.get("libraries")
     out = RECORDED if options.record else options.out
     out.parent.mkdir(parents=True, exist_ok=True)
     conditions = environment(quick=options.quick, processes=1, values=repeats)

@@ -62,10 +62,14 @@ TMPFS = Path("/dev/shm")
 class Place:
     name: str
     parent: Path
+    made_here: bool = False
+    """Whether the measurement may create ``parent`` (a build directory), or must find it."""
 
     def missing(self) -> str:
         """Why files cannot be put here, or ``""``."""
-        return "" if self.parent.is_dir() else f"no tmpfs here: {self.parent} does not exist"
+        if self.made_here or self.parent.is_dir():
+            return ""
+        return f"no {self.name} here: {self.parent} does not exist"
 
     @contextmanager
     def files(self, count: int, size: int) -> Iterator[list[Path]]:
@@ -78,7 +82,7 @@ class Place:
             yield paths
 
 
-PLACES = (Place("disk", ROOT / "build"), Place("tmpfs", TMPFS))
+PLACES = (Place("disk", ROOT / "build", made_here=True), Place("tmpfs", TMPFS))
 
 
 def _file_system(folder: Path) -> str:
