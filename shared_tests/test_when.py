@@ -130,3 +130,14 @@ def test_the_measurement_runs_every_variant_at_tiny_size(
 ) -> None:
     results: list[Any] = measurement.run(measurement.tiny_size, 1)
     check_results(measurement, results, plain)
+
+
+def test_the_site_check_looks_for_the_tables_and_the_matrix(tmp_path: Path) -> None:
+    from tools import site_check
+
+    page = tmp_path / "when.html"
+    page.write_text(when.html_page(MEASURED))
+    assert site_check.check_when(page).endswith("tables")
+    page.write_text("<h1>When to use async</h1><p>nothing</p>")
+    with pytest.raises(site_check.CheckFailed, match="library matrix"):
+        site_check.check_when(page)
