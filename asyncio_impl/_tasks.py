@@ -69,6 +69,24 @@ async def spawn(
     return task
 
 
+async def wait_out(futures: Iterable[asyncio.Future[Any]]) -> bool:
+    """Wait until every one of ``futures`` is done, whatever happens to the caller.
+
+    Not ``asyncio.wait`` alone: cancelled, it lets the caller go at once and
+    leaves them running.  A cancellation of the caller meanwhile is held
+    back; returns whether there was one, and the caller must re-raise it.
+    """
+    pending: set[asyncio.Future[Any]] = {future for future in futures if not future.done()}
+    caller_cancelled = False
+    while pending:
+        try:
+            await asyncio.wait(pending)
+        except asyncio.CancelledError:
+            caller_cancelled = True
+        pending = {future for future in pending if not future.done()}
+    return caller_cancelled
+
+
 async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> bool:
     """Cancel ``tasks`` and wait until every one is done.
 
@@ -76,17 +94,10 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> bool:
     child may outlive the call (TaskGroup's ``__aexit__`` does the same).
     Returns whether there was one; the caller must then re-raise it.
     """
-    pending: set[asyncio.Task[Any]] = {task for task in tasks if not task.done()}
+    pending = [task for task in tasks if not task.done()]
     for task in pending:
         task.cancel()
-    caller_cancelled = False
-    while pending:
-        try:
-            await asyncio.wait(pending)
-        except asyncio.CancelledError:
-            caller_cancelled = True
-        pending = {task for task in pending if not task.done()}
-    return caller_cancelled
+    return await wait_out(pending)
 
 
 def no_limit_as_none(seconds: float) -> float | None:
@@ -113,14 +124,9 @@ async def run_shielded(fn: Callable[[], Awaitable[object]], timeout: float = mat
 
     # A task of its own, so the caller's cancellation cannot reach it.
     task = asyncio.create_task(bounded())
-    caller_cancelled = False
-    while not task.done():
-        try:
-            # Not asyncio.shield(): it lets the caller go at once, and re-raises
-            # fn's error over a cancellation that came meanwhile.
-            await asyncio.wait([task])
-        except asyncio.CancelledError:
-            caller_cancelled = True  # hold it until fn has ended
+    # Not asyncio.shield(): it lets the caller go at once, and re-raises fn's
+    # error over a cancellation that came meanwhile.
+    caller_cancelled = await wait_out([task])
     current = asyncio.current_task()
     # Cancelled now or before (fn as the cleanup of cancelled work): the
     # cancellation wins over fn's error, as after trio's and anyio's shield.

@@ -44,6 +44,7 @@ from typing import Any, TypeVar
 from sansio.files import Bytes, check_bytes, check_path, check_paths, targets_in, temp_path
 from sansio.validate import check_callable, check_count
 
+from ._tasks import wait_out
 from .fanout import run_all
 
 __all__ = ["convert_all", "read_all", "write_atomically"]
@@ -148,14 +149,8 @@ async def _in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``asyncio.to_thread(fn, *args, **kwargs)``; cancelled, it waits for the thread first."""
     call = partial(contextvars.copy_context().run, fn, *args, **kwargs)  # as to_thread does
     future = asyncio.get_running_loop().run_in_executor(None, call)
-    cancelled = False
     # Not `await future`: cancelled, it would return at once and leave the thread running.
-    while not future.done():
-        try:
-            await asyncio.wait([future])
-        except asyncio.CancelledError:
-            cancelled = True
-    if cancelled:
+    if await wait_out([future]):
         raise asyncio.CancelledError
     return future.result()
 
