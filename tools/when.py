@@ -21,20 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.when.common import PLAIN, ROWS
 from tools.registry import ROOT
 
 RECORDED = ROOT / "bench" / "results" / "when.json"
-PLAIN = "python"  # bench.when.common.PLAIN, without importing the harness
-
-ROWS = (
-    ("network", "Many network requests", "Yes"),
-    ("database", "Database queries", "Yes (with an async driver)"),
-    ("files", "File I/O", "Maybe (aiofiles)"),
-    ("cpu", "CPU-heavy work, and blocking calls", "No (use multiprocessing)"),
-    ("events", "Real-time events", "Yes"),
-    ("scripts", "Simple scripts", "Usually overkill"),
-)
-"""The lesson's rows (bench.when.common.ROWS), in its order."""
 
 
 def recorded(path: Path | None = None) -> dict[str, Any] | None:
@@ -141,9 +131,9 @@ def show(width: int | None = None) -> int:
         f" ({environment['python']}, {environment['cpus']} cores, {environment['cpu']})\n"
         "Each cell: time per unit, and in brackets its ratio to the row's baseline."
     )
-    for key, situation, verdict in ROWS:
-        console.rule(f"[bold]{situation}[/bold] · the lesson says: {verdict}")
-        tables = row_tables(data, key)
+    for row in ROWS:
+        console.rule(f"[bold]{row.situation}[/bold] · the lesson says: {row.verdict}")
+        tables = row_tables(data, row.key)
         if not tables:
             console.print("  not measured\n")
         for table in tables:
@@ -169,11 +159,11 @@ def show(width: int | None = None) -> int:
     grid.add_column("library", style="bold", no_wrap=True)
     for column in libraries["columns"]:
         grid.add_column(column)
-    for row in libraries["rows"]:
-        grid.add_row(row, *(text for _, text in library_cells(libraries, row)))
+    for library in libraries["rows"]:
+        grid.add_row(library, *(text for _, text in library_cells(libraries, library)))
     console.print(grid)
-    for row, column, detail in library_details(libraries):
-        console.print(f"  [dim]{row} on {column}: {detail}[/dim]")
+    for library, column, detail in library_details(libraries):
+        console.print(f"  [dim]{library} on {column}: {detail}[/dim]")
     return 0
 
 
@@ -191,19 +181,19 @@ def html_page(data: dict[str, Any]) -> str:
         "<code>python -m bench.when --record</code>.</p>",
         "<table><tr><th>situation</th><th>the lesson says</th><th>measured here</th></tr>",
     ]
-    for key, situation, verdict in ROWS:
+    for row in ROWS:
         names = ", ".join(
-            f'<a href="#{key}-{n}">{escape(t.title)}</a>'
-            for n, t in enumerate(row_tables(data, key))
+            f'<a href="#{row.key}-{n}">{escape(t.title)}</a>'
+            for n, t in enumerate(row_tables(data, row.key))
         )
         parts.append(
-            f'<tr><th><a href="#{key}">{escape(situation)}</a></th><td>{escape(verdict)}</td>'
-            f"<td>{names or 'not measured'}</td></tr>"
+            f'<tr><th><a href="#{row.key}">{escape(row.situation)}</a></th>'
+            f"<td>{escape(row.verdict)}</td><td>{names or 'not measured'}</td></tr>"
         )
     parts.append("</table>")
-    for key, situation, verdict in ROWS:
-        parts.append(f'<h2 id="{key}">{escape(situation)}: {escape(verdict)}?</h2>')
-        tables = row_tables(data, key)
+    for row in ROWS:
+        parts.append(f'<h2 id="{row.key}">{escape(row.situation)}: {escape(row.verdict)}?</h2>')
+        tables = row_tables(data, row.key)
         if not tables:
             parts.append("<p>(not measured)</p>")
         for n, table in enumerate(tables):
@@ -216,7 +206,7 @@ def html_page(data: dict[str, Any]) -> str:
             )
             notes = "".join(f"<li>{escape(note)}</li>" for note in table.notes)
             parts.append(
-                f'<h3 id="{key}-{n}">{escape(table.title)}</h3>'
+                f'<h3 id="{row.key}-{n}">{escape(table.title)}</h3>'
                 f"<p>Per {escape(table.unit)}; measured by <code>{escape(table.code)}</code>.</p>"
                 f"<table><tr><th>target</th>{heads}</tr>{rows}</table>"
                 + (f"<ul>{notes}</ul>" if notes else "")
