@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import trio
 import trio.testing
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from testkit.blocking import no_blocking_calls
 from testkit.virtual_time import new_virtual_time_loop
@@ -53,6 +53,11 @@ settings.register_profile(
     deadline=None,
     max_examples=60,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+# The workshop checker (tools/workshop) wants a verdict in seconds: a failing
+# example as found, without shrinking it.
+settings.register_profile(
+    "workshop", parent=settings.get_profile("shared-suite"), phases=[Phase.explicit, Phase.generate]
 )
 settings.load_profile("shared-suite")
 
@@ -104,11 +109,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             pytest.param(target, name, id=f"{target.id}-{name}")
             for target in targets
             for name in names
-            if hasattr(target.module(module), name)
+            if _defines(target, module, name)
         ]
         metafunc.parametrize(("target", f"{variant}_name"), params)
     elif "target" in metafunc.fixturenames:
         metafunc.parametrize("target", targets, ids=[target.id for target in targets])
+
+
+def _defines(target: Target, module: str, name: str) -> bool:
+    """Whether the target's ``module`` defines ``name``; a workshop package may lack the module."""
+    try:
+        return hasattr(target.module(module), name)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{target.package}.{module}":
+            raise
+        return False
 
 
 def _real_time(item: pytest.Item) -> bool:

@@ -2154,14 +2154,14 @@ class Issue:
     example: Any  # a reproduction
 
 
-def packages(*names: str) -> Callable[[Target], bool]:
-    return lambda target: target.package in names
+def frameworks(*names: str) -> Callable[[Target], bool]:
+    return lambda target: target.framework in names
 
 
 KNOWN_ISSUES = {
     "background-stray-work-or-client": Issue(
         "a stray cancellation from work or client comes out as UnboundLocalError",
-        packages("anyio_impl"),
+        frameworks("anyio"),
         lambda case: (
             (isinstance(case, HeartbeatCase) and case.work.outcome == "stray")
             or (isinstance(case, ReadyCase) and case.client.outcome == "stray")
@@ -2171,7 +2171,7 @@ KNOWN_ISSUES = {
     ),
     "completion-stray-in-block": Issue(
         "a stray cancellation raised in the completed block is swallowed",
-        packages("trio_impl", "anyio_impl"),
+        frameworks("trio", "anyio"),
         lambda case: (
             isinstance(case, CompletionCase) and case.stop is not None and case.stop[1] == "stray"
         ),
@@ -2180,7 +2180,7 @@ KNOWN_ISSUES = {
     ),
     "cleanup-base-exception-after-cancel": Issue(
         "a non-Exception from the cleanup replaces a cancellation that came during the work",
-        lambda target: target.package == "anyio_impl" and target.style == "native",
+        lambda target: target.framework == "anyio" and target.style == "native",
         lambda case: (
             isinstance(case, CleanupCase)
             and case.cleanup.outcome in ("fatal", "interrupt")
@@ -2192,7 +2192,7 @@ KNOWN_ISSUES = {
     "staggered-native-cancel-at-zero": Issue(
         "cancelled by Task.cancel() at 0 while an attempt's own scope expires at 0 (delay=0),"
         " staggered_race raises ValueError (an empty ExceptionGroup)",
-        lambda target: target.package == "anyio_impl" and target.style == "native",
+        lambda target: target.framework == "anyio" and target.style == "native",
         lambda case: (
             isinstance(case, RaceCase)
             and case.delay == 0

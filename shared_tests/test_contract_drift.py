@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tools.registry import EXERCISES, FRAMEWORK, FRAMEWORK_FREE
+from tools.registry import EXERCISES, FRAMEWORK_FREE, framework_of
 
 from .contract import CONTRACT, EXTRAS, READINESS
 
@@ -96,7 +96,7 @@ def test_public_names_and_parameters_match_the_contract(package: str, module_nam
     for name, expected_signature in signatures.items():
         if name not in defined:
             continue
-        expected_signature = expected_signature.replace("<ready>", READINESS[FRAMEWORK[package]])
+        expected_signature = expected_signature.replace("<ready>", READINESS[framework_of(package)])
         actual_signature = bare_signature(getattr(module, name))
         if actual_signature != expected_signature:
             problems.append(

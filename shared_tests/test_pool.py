@@ -234,6 +234,19 @@ async def test_acquire_timeout_counts_the_factory_call_and_frees_its_slot(impl: 
     await pool.aclose()
 
 
+async def test_a_factory_call_cancelled_midway_frees_its_slot(impl: Impl) -> None:
+    factory = Factory(seconds=5)
+    pool = factory.pool(impl, 1)
+    async with impl.cancel_after(2) as outcome:
+        await hold(pool, 1)
+    assert outcome.cancelled_caught
+    assert (pool.size, pool.in_use) == (0, 0)
+    factory.seconds = 0
+    with anyio.fail_after(1):  # the one slot is free again: no wait
+        await hold(pool, 0)
+    await pool.aclose()
+
+
 async def test_a_cancelled_waiter_takes_nothing(impl: Impl) -> None:
     factory = Factory()
     pool = factory.pool(impl, 1)

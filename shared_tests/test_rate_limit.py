@@ -262,7 +262,7 @@ async def test_an_acquire_cancelled_as_it_takes_a_free_token_gives_it_back(impl:
     await limiter.acquire()
     # An acquire that raised took nothing; one that returned took the only token.
     assert now() == start + (10 if acquired else 0)
-    assert acquired == (impl.target.package == "asyncio_impl")
+    assert acquired == (impl.target.framework == "asyncio")
 
 
 @pytest.mark.timeout(20)  # without the check, trio sleeps for the clock offset: days

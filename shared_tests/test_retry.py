@@ -184,7 +184,7 @@ async def test_a_cancellation_turned_into_an_error_is_not_retried(
     impl: Impl, request: pytest.FixtureRequest
 ) -> None:
     target = impl.target
-    if (target.package, target.backend, target.style) == ("anyio_impl", "asyncio", "native"):
+    if (target.framework, target.backend, target.style) == ("anyio", "asyncio", "native"):
         request.applymarker(
             pytest.mark.xfail(
                 strict=True,

@@ -103,7 +103,7 @@ async def test_workers_each_take_an_item_per_round(impl: Impl) -> None:
     # The producer put everything in by 1 s (two handled, two queued, two in
     # hand) and closed the queue; asyncio_impl before 3.13 closes it with a
     # sentinel per worker, which waits for room like an item.
-    closed = 2 if SENTINELS and impl.target.package == "asyncio_impl" else 1
+    closed = 2 if SENTINELS and impl.target.framework == "asyncio" else 1
     assert (tasks["produce"].end, tasks["produce"].outcome) == (closed, "finished")
     # trio nests a task under its nursery's owner; asyncio under whoever created it.
     structured = impl.target.backend == "trio"

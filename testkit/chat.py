@@ -47,7 +47,7 @@ async def chat_server(target: Target, **options: Any) -> AsyncIterator[ChatServe
     serve_chat: Callable[..., Any] = target.module("server").serve_chat
     if target.backend == "asyncio" and target.style == "native":
         started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        if target.package == "asyncio_impl":
+        if target.framework == "asyncio":
             service = serve_chat(ready=started.set_result, **options)
         else:
             service = _started_with_anyio(partial(serve_chat, **options), started.set_result)

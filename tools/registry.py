@@ -43,6 +43,17 @@ PACKAGES = ("asyncio_impl", "trio_impl", "anyio_impl")
 FRAMEWORK = {"asyncio_impl": "asyncio", "trio_impl": "trio", "anyio_impl": "anyio"}
 """The framework each package is written in."""
 
+def framework_of(package: str) -> str:
+    """The framework ``package`` is written in: a reference package's, or a workshop
+    participant's, named for its framework (``trio_workshop``)."""
+    if package in FRAMEWORK:
+        return FRAMEWORK[package]
+    prefix = package.split("_", 1)[0]
+    if prefix not in FRAMEWORK.values():
+        raise ValueError(f"package {package!r} names no framework (asyncio_..., trio_..., anyio_...)")
+    return prefix
+
+
 FRAMEWORK_FREE = "sansio"
 """The package of code that no framework touches, which all three import."""
 
@@ -78,6 +89,11 @@ class Target:
         if self.loop != "default":
             parts.append(self.loop)
         return "-".join(parts)
+
+    @property
+    def framework(self) -> str:
+        """What the package is written in: ``asyncio``, ``trio`` or ``anyio``."""
+        return framework_of(self.package)
 
     @property
     def eager(self) -> bool:
