@@ -1,0 +1,32 @@
+"""Broken: the cleanup's checkpoint raises ``Cancelled`` over the error; the timeout swallows it."""
+
+import trio.lowlevel
+
+from pitfalls.props import Connection
+
+
+async def upload(connection: Connection) -> None:
+    try:
+        await trio.sleep(10)  # the deadline interrupts the upload
+    finally:
+        # Tidying up after the interruption fails: the error this program is about.
+        raise ValueError(f"{connection} kept a half-written file")
+
+
+async def close(connection: Connection) -> None:
+    connection.close()
+    await trio.lowlevel.checkpoint()  # as every trio aclose() is: raises if cancelled
+
+
+async def main() -> None:
+    with trio.move_on_after(1):
+        connection = Connection("file server")
+        try:
+            await upload(connection)
+        finally:
+            await close(connection)  # raises Cancelled, which replaces the ValueError
+    print("main() carries on: the ValueError is gone")
+
+
+if __name__ == "__main__":
+    trio.run(main)
