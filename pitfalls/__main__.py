@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
-from . import PITFALLS, Pitfall, load
+from . import PITFALLS, Pitfall, _harness, load
 from ._harness import RUNS_ON, Outcome, observe
 
 
@@ -58,13 +59,21 @@ def main(argv: list[str]) -> int:
             ok, line = verdict(pitfall, kind, outcome)
             failures += not ok
             if args.json:
-                record = {"pitfall": pitfall.name, "kind": kind, "dialect": dialect}
+                record: dict[str, object] = {"pitfall": pitfall.name, "kind": kind}
+                record["dialect"] = dialect
                 record |= {"ok": ok, "verdict": line, **outcome.as_dict()}
                 print(json.dumps(record), flush=True)
             else:
-                print(f"  {kind}_{dialect:8} on {outcome.runs_on:13} {line}")
+                print(f"  {kind + '_' + dialect:15} on {outcome.runs_on:13} {line}")
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    status = main(sys.argv[1:])
+    if _harness.abandoned():
+        # A program that ignored cancellation is still suspended in a loop that
+        # could not be closed; finalizing it at exit would run its except
+        # clauses again, outside any loop.  Leave without finalizing.
+        sys.stdout.flush()
+        os._exit(status)
+    sys.exit(status)

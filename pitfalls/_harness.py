@@ -147,6 +147,11 @@ def observe(module_name: str, runs_on: str, *, real_time: bool = False) -> Outco
 _abandoned: list[asyncio.AbstractEventLoop] = []
 
 
+def abandoned() -> bool:
+    """Whether a program was left suspended in a loop that could not be closed."""
+    return bool(_abandoned)
+
+
 def _run_asyncio(
     main: Callable[[], Awaitable[object]], outcome: Outcome, *, real_time: bool
 ) -> None:

@@ -585,14 +585,21 @@ def rich_table(results: dict[str, dict[str, bool]] | None = None) -> Any:
     return Group(table, legend)
 
 
-def markdown(results: dict[str, dict[str, bool]] | None = None) -> str:
+def markdown(
+    results: dict[str, dict[str, bool]] | None = None,
+    links: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """The matrix as a Markdown table; ``links`` makes a cell a link (to its pitfall)."""
     results = compute() if results is None else results
     lines = ["| guarantee | " + " | ".join(f"`{c}`" for c in CONSTRUCTS) + " |"]
     lines.append("|---|" + "---|" * len(CONSTRUCTS))
     for guarantee, cells in results.items():
-        lines.append(
-            f"| {guarantee} | " + " | ".join(_mark(cells.get(c)) for c in CONSTRUCTS) + " |"
-        )
+        marks = []
+        for construct in CONSTRUCTS:
+            mark = _mark(cells.get(construct))
+            link = (links or {}).get((guarantee, construct))
+            marks.append(mark if link is None else f"[{mark}]({link})")
+        lines.append(f"| {guarantee} | " + " | ".join(marks) + " |")
     return "\n".join(lines)
 
 

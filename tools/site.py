@@ -336,17 +336,24 @@ RESULTS_HINT = (
 )
 
 
-def matrix_html(results: dict[str, dict[str, bool]], constructs: list[str]) -> str:
+def matrix_html(
+    results: dict[str, dict[str, bool]],
+    constructs: list[str],
+    links: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """The guarantee matrix; ``links`` makes a cell a link (a failing one, to its pitfall)."""
     head = "".join(f"<th><code>{html.escape(c)}</code></th>" for c in constructs)
     rows = []
     for guarantee, cells in results.items():
         marks = []
         for construct in constructs:
             value = cells.get(construct)
-            marks.append(
-                '<td class="na">—</td>' if value is None
-                else f'<td class="{"yes" if value else "no"}">{"✓" if value else "✗"}</td>'
-            )  # fmt: skip
+            mark = "—" if value is None else ("✓" if value else "✗")
+            link = (links or {}).get((guarantee, construct))
+            if link is not None:
+                mark = f'<a href="{html.escape(link)}">{mark}</a>'
+            kind = "na" if value is None else ("yes" if value else "no")
+            marks.append(f'<td class="{kind}">{mark}</td>')
         rows.append(f"<tr><th>{html.escape(guarantee)}</th>{''.join(marks)}</tr>")
     return f"<table><tr><th>guarantee</th>{head}</tr>{''.join(rows)}</table>"
 
@@ -410,10 +417,11 @@ Results are the shared suite's, per implementation and backend.</p>
 <table><tr><th>exercise</th>{heads}</tr>{"".join(rows)}</table>{hint}
 <p><a href="benchmarks.html">Benchmarks</a>: every exercise on every target against the
 primitive it is built on and the library you would pick instead.
-<a href="when.html">When to use async</a>: the lesson's table, each row measured.</p>
+<a href="when.html">When to use async</a>: the lesson's table, each row measured.
+<a href="pitfalls.html">Pitfalls gallery</a>: short programs that go wrong, each fixed in every dialect.</p>
 <h2>Guarantee matrix</h2>
 <p>Each cell is a probe run against the construct (<code>tools/guarantees.py</code>);
-✗ is a documented result, not a bug; — is not applicable.</p>
+✗ is a documented result, not a bug, and links to the pitfall that shows it; — is not applicable.</p>
 {matrix}""",
     )
 
@@ -572,9 +580,14 @@ def timelines_html(exercise: str, traced: bool) -> str:
 def build(out: Path = OUT, *, with_matrix: bool = True, with_timelines: bool = True) -> list[Path]:
     exercises = model.load()
     if with_matrix:
-        from tools import guarantees
+        from tools import gallery, guarantees
 
-        matrix = matrix_html(guarantees.compute(), guarantees.CONSTRUCTS)
+        pitfall_of = gallery.links().items()
+        matrix = matrix_html(
+            guarantees.compute(),
+            guarantees.CONSTRUCTS,
+            {cell: f"pitfalls.html#{name}" for cell, name in pitfall_of},
+        )
     else:
         matrix = "<p>(not computed)</p>"
     folded = {e.name: align.aligned_exercise(e) for e in exercises}
@@ -588,6 +601,11 @@ def build(out: Path = OUT, *, with_matrix: bool = True, with_timelines: bool = T
         page_html = exercise_page(exercise, exercises, folded[exercise.name], unfolded, timelines)
         path.write_text(page_html)
         written.append(path)
+    if with_matrix:
+        from tools import gallery
+
+        written.append(out / "pitfalls.html")
+        written[-1].write_text(gallery.html_page())
     measured = when.recorded()
     if measured is not None:
         written.append(out / "when.html")

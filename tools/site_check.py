@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
@@ -256,7 +257,7 @@ def check_pages(
 
 def check_site(out: Path) -> list[str]:
     """Every exercise page, ``pool.html`` first with its screenshot saved in ``out``."""
-    special = ("index.html", "benchmarks.html", "when.html")
+    special = ("index.html", "benchmarks.html", "when.html", "pitfalls.html")
     exercises = sorted(p for p in out.glob("*.html") if p.name not in special)
     exercises.sort(key=lambda p: p.name != "pool.html")  # stable: pool first, then by name
     screenshot = out / "screenshot.png"
@@ -270,6 +271,9 @@ def check_site(out: Path) -> list[str]:
     when = out / "when.html"
     if when.exists():
         report.append(check_when(when))
+    gallery = out / "pitfalls.html"
+    if gallery.exists():
+        report.append(check_pitfalls(gallery))
     return [*report, f"screenshot {screenshot}"]
 
 
@@ -281,6 +285,18 @@ def check_when(path: Path) -> str:
         found = f"{tables} tables"
         raise CheckFailed(f"{path.name}: expected its tables and the library matrix, {found}")
     return f"{path.name}: {tables} tables"
+
+
+def check_pitfalls(path: Path) -> str:
+    """The gallery: a section per pitfall, and every matrix link lands on one of them."""
+    text = path.read_text()
+    sections = set(re.findall(r'<section id="(\w+)">', text))
+    linked = set(re.findall(r'<a href="#(\w+)">', text))
+    if not sections or not linked or not linked <= sections:
+        raise CheckFailed(
+            f"{path.name}: sections {sorted(sections)}, matrix links {sorted(linked)}"
+        )
+    return f"{path.name}: {len(sections)} pitfalls, {len(linked)} linked from the matrix"
 
 
 def main(argv: list[str]) -> int:
