@@ -1,5 +1,5 @@
-"""Sessions: tests (3.11-3.13), compare, site, demo, trace, bench, bench_anyio, flakes, lint,
-typecheck.
+"""Sessions: tests (3.11-3.13), compare, site, demo, trace, workshop, bench, bench_anyio, flakes,
+lint, typecheck.
 
 ``nox -s tests -- -k retry`` passes everything after ``--`` to pytest.  A
 Python version that is not installed is skipped with a message (and is an
@@ -121,6 +121,17 @@ def trace(session: nox.Session) -> None:
     """
     _install(session, "reader")
     session.run("python", "-m", "tools.trace", *session.posargs)
+
+
+@nox.session(python=PYTHONS[-1])  # the newest: the eager task factory needs 3.12+
+def workshop(session: nox.Session) -> None:
+    """The workshop kit: ``nox -s workshop -- start trio pool``, then ``check`` and ``diff``.
+
+    ``-- pitfalls [NAME]`` runs the pitfalls gallery; ``-- --help`` says more.
+    The participant's packages live in ``workshop/``, which git ignores.
+    """
+    _install(session, "test")  # the checker runs the shared suite
+    session.run("python", "-m", "tools.workshop", *(session.posargs or ["--help"]))
 
 
 @nox.session(python=PYTHONS[-1])  # the newest: the eager task factory needs 3.12+

@@ -20,6 +20,7 @@ import contextlib
 import functools
 import gc
 import inspect
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -30,7 +31,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from testkit.blocking import no_blocking_calls
 from testkit.virtual_time import new_virtual_time_loop
-from tools.registry import SUITE_TARGETS, Target
+from tools.registry import EXERCISES, SUITE_TARGETS, Target
 
 from .helpers import Impl
 
@@ -114,6 +115,36 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(("target", f"{variant}_name"), params)
     elif "target" in metafunc.fixturenames:
         metafunc.parametrize("target", targets, ids=[target.id for target in targets])
+
+
+NEWEST_PYTHON = (3, 13)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (visibly, in the summary) the tests marked ``newest_python`` on older Pythons.
+
+    They run whole suites in subprocesses (the workshop checker's own tests,
+    minutes in all): once per CI run, on the newest Python, keeps CI within
+    its time; the suite they run is the one every Python runs anyway.
+    """
+    if sys.version_info[:2] >= NEWEST_PYTHON:
+        return
+    older = [item for item in items if item.get_closest_marker("newest_python") is not None]
+    if older:
+        config.hook.pytest_deselected(items=older)
+        items[:] = [item for item in items if item not in older]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Import every target's exercise modules now, outside any event loop.
+
+    An import inside a test runs in the loop's thread, where blockbuster
+    takes an import's own file checks (``offload`` imports multiprocessing)
+    for blocking calls made by the exercise.
+    """
+    for target in session.config.stash[TARGETS]:
+        for module in EXERCISES:
+            _defines(target, module, "__name__")
 
 
 def _defines(target: Target, module: str, name: str) -> bool:

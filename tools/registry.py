@@ -43,15 +43,14 @@ PACKAGES = ("asyncio_impl", "trio_impl", "anyio_impl")
 FRAMEWORK = {"asyncio_impl": "asyncio", "trio_impl": "trio", "anyio_impl": "anyio"}
 """The framework each package is written in."""
 
-def framework_of(package: str) -> str:
-    """The framework ``package`` is written in: a reference package's, or a workshop
-    participant's, named for its framework (``trio_workshop``)."""
+
+def framework_of(package: str) -> str | None:
+    """The framework ``package`` is written in: a reference package's, or one named for its
+    framework (a workshop participant's ``trio_workshop``); ``None`` if the name does not say."""
     if package in FRAMEWORK:
         return FRAMEWORK[package]
     prefix = package.split("_", 1)[0]
-    if prefix not in FRAMEWORK.values():
-        raise ValueError(f"package {package!r} names no framework (asyncio_..., trio_..., anyio_...)")
-    return prefix
+    return prefix if prefix in FRAMEWORK.values() else None
 
 
 FRAMEWORK_FREE = "sansio"
@@ -92,8 +91,15 @@ class Target:
 
     @property
     def framework(self) -> str:
-        """What the package is written in: ``asyncio``, ``trio`` or ``anyio``."""
-        return framework_of(self.package)
+        """What the package is written in: ``asyncio``, ``trio`` or ``anyio``.
+
+        Read from its name (``trio_workshop``); a package whose name does not
+        say is taken to be written in its style's dialect: anyio, or the backend's.
+        """
+        named = framework_of(self.package)
+        if named is not None:
+            return named
+        return "anyio" if self.style == "anyio" else self.backend
 
     @property
     def eager(self) -> bool:

@@ -43,7 +43,7 @@ def names_clause(exercise: str) -> Clause:
         0,
         "names",
         f"The names and signatures: {signatures}.",
-        "Keep the skeleton's names, parameters and __all__; each docstring says what cancellation does.",
+        "Keep the skeleton's names, parameters and __all__; docstrings say what cancelling does.",
         DRIFT_TESTS,
     )
 
