@@ -47,6 +47,8 @@ class Result:
     not_implemented: bool = False
     module: str = ""
     """For the drift tests, which run once per exercise module: that module."""
+    location: str = ""
+    """Where the failure surfaced: ``shared_tests/test_pool.py:231``."""
 
 
 @dataclass
@@ -153,6 +155,10 @@ class Collector:
             crash = getattr(report.longrepr, "reprcrash", None)
             message = (getattr(crash, "message", "") or str(report.longrepr)).strip()
             result.message = message.splitlines()[0] if message else ""
+            if crash is not None:
+                path = Path(crash.path)
+                shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+                result.location = f"{shown}:{crash.lineno}"
         elif report.skipped and result.outcome == "passed" and report.when != "teardown":
             result.outcome = "skipped"
 

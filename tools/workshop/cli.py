@@ -151,6 +151,8 @@ def report(
             lines.append(f"        {NOT_IMPLEMENTED}")
         elif failure is not None:
             lines.append(f"        failed: {failure.test.split('::')[1]} on {failure.target}")
+            if failure.location:
+                lines.append(f"        at {failure.location}")
             if failure.message:
                 lines.append(f"        {failure.message[:200]}")
         if failure is not None:
