@@ -16,7 +16,7 @@ import pytest
 
 from tools.registry import EXERCISES, FRAMEWORK_FREE, PACKAGES, ROOT
 
-FIRST_PARTY = (*PACKAGES, FRAMEWORK_FREE, "testkit", "tools", "bench", "shared_tests")
+FIRST_PARTY = (*PACKAGES, FRAMEWORK_FREE, "pitfalls", "testkit", "tools", "bench", "shared_tests")
 FRAMEWORKS = ("asyncio", "trio", "anyio", "trio_parallel", "sniffio", "uvloop")
 
 

@@ -10,11 +10,16 @@ suites (about two minutes in all), so they are marked ``newest_python``.
 from __future__ import annotations
 
 import ast
+import atexit
 import importlib
 import json
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -198,12 +203,42 @@ def test_bad_arguments_name_the_parameter(tmp_path: Path) -> None:
     assert "start trio pool" in missing.stdout
 
 
+# The checks below are whole runs of the suite, each in processes of its own:
+# the three of a test run two at a time (the machine's cores) when the first
+# of them is asked for.
+_RUNNER = ThreadPoolExecutor(max_workers=2)
+
+
+def in_background(
+    jobs: dict[str, Callable[[Path], dict[tuple[str, int], Any]]],
+) -> dict[str, Future[dict[tuple[str, int], Any]]]:
+    """Each job run on a fresh directory of its own, two at a time."""
+    futures = {}
+    for name, job in jobs.items():
+        root = Path(tempfile.mkdtemp(prefix="workshop-check-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        futures[name] = _RUNNER.submit(job, root)
+    return futures
+
+
+def skeleton_check(framework: str) -> Callable[[Path], dict[tuple[str, int], Any]]:
+    def job(root: Path) -> dict[tuple[str, int], Any]:
+        done = workshop("start", framework, *EXERCISES, "--root", str(root))
+        assert done.returncode == 0, done.stdout + done.stderr
+        return check(framework, list(EXERCISES), root)
+
+    return job
+
+
+@cache
+def skeleton_checks() -> dict[str, Future[dict[tuple[str, int], Any]]]:
+    return in_background({framework: skeleton_check(framework) for framework in FRAMEWORKS})
+
+
 @pytest.mark.newest_python
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_a_skeleton_fails_every_clause_as_not_implemented(framework: str, tmp_path: Path) -> None:
-    done = workshop("start", framework, *EXERCISES, "--root", str(tmp_path))
-    assert done.returncode == 0, done.stdout + done.stderr
-    records = check(framework, list(EXERCISES), tmp_path)
+def test_a_skeleton_fails_every_clause_as_not_implemented(framework: str) -> None:
+    records = skeleton_checks()[framework].result()
     for exercise in EXERCISES:
         clauses = clause_table.load(exercise)
         assert records[exercise, 0]["status"] == "pass", records[exercise, 0]
@@ -220,11 +255,23 @@ def test_a_skeleton_fails_every_clause_as_not_implemented(framework: str, tmp_pa
 COPIED = ["rate_limit", "workers", "retry", "pool", "server"]
 
 
+def copy_check(framework: str) -> Callable[[Path], dict[tuple[str, int], Any]]:
+    def job(root: Path) -> dict[tuple[str, int], Any]:
+        write_package(root, framework, {e: reference_copy(framework, e) for e in COPIED})
+        return check(framework, COPIED, root)
+
+    return job
+
+
+@cache
+def copy_checks() -> dict[str, Future[dict[tuple[str, int], Any]]]:
+    return in_background({framework: copy_check(framework) for framework in FRAMEWORKS})
+
+
 @pytest.mark.newest_python
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_a_copy_of_the_reference_passes_every_clause(framework: str, tmp_path: Path) -> None:
-    write_package(tmp_path, framework, {e: reference_copy(framework, e) for e in COPIED})
-    records = check(framework, COPIED, tmp_path)
+def test_a_copy_of_the_reference_passes_every_clause(framework: str) -> None:
+    records = copy_checks()[framework].result()
     failing = {key: r for key, r in records.items() if r["status"] != "pass"}
     assert not failing, failing
 
@@ -309,14 +356,28 @@ PLANTED = {
 }  # fmt: skip
 
 
+def planted_check(bug: str) -> Callable[[Path], dict[tuple[str, int], Any]]:
+    framework, modules, _ = PLANTED[bug]
+
+    def job(root: Path) -> dict[tuple[str, int], Any]:
+        write_package(root, framework, {name: make() for name, make in modules.items()})
+        # The Queue.join() workers never stop on an endless input: each such
+        # test runs until the check's real-time limit, kept short here.
+        return check(framework, list(modules), root, "--test-timeout=6")
+
+    return job
+
+
+@cache
+def planted_checks() -> dict[str, Future[dict[tuple[str, int], Any]]]:
+    return in_background({bug: planted_check(bug) for bug in PLANTED})
+
+
 @pytest.mark.newest_python
 @pytest.mark.parametrize("bug", PLANTED)
-def test_a_planted_bug_fails_exactly_the_clauses_that_cover_it(bug: str, tmp_path: Path) -> None:
-    framework, modules, covering = PLANTED[bug]
-    write_package(tmp_path, framework, {name: make() for name, make in modules.items()})
-    # The Queue.join() workers never stop on an endless input: each such test
-    # runs until the check's real-time limit, kept short here.
-    records = check(framework, list(modules), tmp_path, "--test-timeout=6")
+def test_a_planted_bug_fails_exactly_the_clauses_that_cover_it(bug: str) -> None:
+    _, modules, covering = PLANTED[bug]
+    records = planted_checks()[bug].result()
     failed = {key for key, r in records.items() if r["status"] != "pass"}
     expected = {
         (clause.exercise, clause.number)

@@ -1,16 +1,15 @@
-"""The pitfalls gallery as documents: ``docs/pitfalls.md`` and the site's ``pitfalls.html``.
+"""The pitfalls gallery as a document: ``docs/pitfalls.md`` (the site's page is ``tools.site``'s).
 
 ``python -m tools.gallery`` rewrites ``docs/pitfalls.md`` from ``pitfalls/``
-(a test fails when it is stale).  Both documents open with the guarantee
-matrix, each failing cell linked to the pitfall that shows it.
+(a test fails when it is stale).  It opens with the guarantee matrix, each
+failing cell linked to the pitfall that shows it.
 """
 
 from __future__ import annotations
 
-import html
 import sys
 
-from pitfalls import DIALECTS, Pitfall, load_all
+from pitfalls import Pitfall, load_all
 from tools import guarantees
 from tools.registry import ROOT
 
@@ -23,7 +22,7 @@ def links() -> dict[tuple[str, str], str]:
     return {cell: pitfall.name for pitfall in load_all() for cell in pitfall.cells}
 
 
-def _facts(pitfall: Pitfall) -> list[tuple[str, str]]:
+def facts(pitfall: Pitfall) -> list[tuple[str, str]]:
     rule = f"[{pitfall.rule}]({RULES})" if pitfall.rule else "none catches it"
     return [
         ("symptom", pitfall.symptom),
@@ -65,62 +64,12 @@ def markdown() -> str:
             pitfall.explanation,
             "",
         ]
-        out += [f"- {label}: {value}" for label, value in _facts(pitfall)]
+        out += [f"- {label}: {value}" for label, value in facts(pitfall)]
         for kind, dialect in pitfall.programs():
             path = pitfall.path(kind, dialect).relative_to(ROOT)
             out += ["", f"**{kind} ({dialect})**, [`{path}`](../{path}):", "", "```python"]
             out += [pitfall.path(kind, dialect).read_text().rstrip(), "```"]
     return "\n".join(out) + "\n"
-
-
-def html_page() -> str:
-    """The site's page: the linked matrix, then each pitfall with its programs."""
-    from tools import site
-
-    pitfalls = load_all()
-    matrix = site.matrix_html(
-        guarantees.compute(),
-        guarantees.CONSTRUCTS,
-        links={cell: f"#{name}" for cell, name in links().items()},
-    )
-    sections = []
-    for pitfall in pitfalls:
-        facts = "".join(f"<li>{label}: {_inline(value)}</li>" for label, value in _facts(pitfall))
-        programs = "".join(
-            f"<h4>{kind} ({dialect}) <code>{_relative(pitfall, kind, dialect)}</code></h4>"
-            + _highlight(pitfall.path(kind, dialect).read_text())
-            for kind, dialect in pitfall.programs()
-        )
-        sections.append(
-            f'<section id="{pitfall.name}"><h2>{html.escape(pitfall.title)}</h2>'
-            f"{site.markdown(pitfall.explanation)}<ul>{facts}</ul>{programs}</section>"
-        )
-    return site.page(
-        "Pitfalls gallery",
-        "<h1>Pitfalls gallery</h1><p>Short programs that go wrong, each fixed in "
-        + ", ".join(DIALECTS)
-        + " (<code>pitfalls/</code>; run them with <code>nox -s workshop -- pitfalls</code>). "
-        "A ✗ in the matrix links to the pitfall that shows it.</p>" + matrix + "".join(sections),
-    )
-
-
-def _inline(text: str) -> str:
-    from tools import site
-
-    return site.markdown(text).strip().removeprefix("<p>").removesuffix("</p>")
-
-
-def _relative(pitfall: Pitfall, kind: str, dialect: str) -> str:
-    return html.escape(str(pitfall.path(kind, dialect).relative_to(ROOT)))
-
-
-def _highlight(code: str) -> str:
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import PythonLexer
-
-    rendered: str = highlight(code, PythonLexer(), HtmlFormatter(cssclass="highlight"))
-    return rendered
 
 
 def main() -> int:

@@ -577,6 +577,49 @@ def timelines_html(exercise: str, traced: bool) -> str:
     )
 
 
+def pitfalls_page() -> str:
+    """The gallery: the linked matrix, then each pitfall with its programs."""
+    from pitfalls import DIALECTS, Pitfall, load_all
+    from tools import gallery, guarantees
+
+    def relative(pitfall: Pitfall, kind: str, dialect: str) -> str:
+        return html.escape(str(pitfall.path(kind, dialect).relative_to(ROOT)))
+
+    def inline(text: str) -> str:
+        return markdown(text).strip().removeprefix("<p>").removesuffix("</p>")
+
+    matrix = matrix_html(
+        guarantees.compute(),
+        guarantees.CONSTRUCTS,
+        {cell: f"#{name}" for cell, name in gallery.links().items()},
+    )
+    sections = []
+    for pitfall in load_all():
+        facts = "".join(
+            f"<li>{label}: {inline(value)}</li>" for label, value in gallery.facts(pitfall)
+        )
+        programs = "".join(
+            f"<h4>{kind} ({dialect}) <code>{relative(pitfall, kind, dialect)}</code></h4>"
+            + highlight(
+                pitfall.path(kind, dialect).read_text(),
+                PythonLexer(),
+                HtmlFormatter(cssclass="highlight"),
+            )
+            for kind, dialect in pitfall.programs()
+        )
+        sections.append(
+            f'<section id="{pitfall.name}"><h2>{html.escape(pitfall.title)}</h2>'
+            f"{markdown(pitfall.explanation)}<ul>{facts}</ul>{programs}</section>"
+        )
+    return page(
+        "Pitfalls gallery",
+        "<h1>Pitfalls gallery</h1><p>Short programs that go wrong, each fixed in "
+        + ", ".join(DIALECTS)
+        + " (<code>pitfalls/</code>; run them with <code>nox -s workshop -- pitfalls</code>). "
+        "A ✗ in the matrix links to the pitfall that shows it.</p>" + matrix + "".join(sections),
+    )
+
+
 def build(out: Path = OUT, *, with_matrix: bool = True, with_timelines: bool = True) -> list[Path]:
     exercises = model.load()
     if with_matrix:
@@ -602,10 +645,8 @@ def build(out: Path = OUT, *, with_matrix: bool = True, with_timelines: bool = T
         path.write_text(page_html)
         written.append(path)
     if with_matrix:
-        from tools import gallery
-
         written.append(out / "pitfalls.html")
-        written[-1].write_text(gallery.html_page())
+        written[-1].write_text(pitfalls_page())
     measured = when.recorded()
     if measured is not None:
         written.append(out / "when.html")
