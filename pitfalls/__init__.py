@@ -5,7 +5,7 @@ explains it in one paragraph and whose module constants say what a reader
 needs to find it again:
 
 - ``TITLE``: one line;
-- ``SYMPTOM``: what the broken program does wrong, one of ``_harness.SYMPTOMS``;
+- ``SYMPTOM``: what the broken program does wrong, one of ``symptoms.SYMPTOMS``;
 - ``RAISES``: the exception type a correct program ends with (``None``: it returns);
 - ``UPSTREAM``: the upstream issue or documentation it comes from;
 - ``RULE``: the flake8-async rule that catches it, or ``None`` if none does;

@@ -36,23 +36,20 @@ from blockbuster import blockbuster_ctx
 from testkit.virtual_time import new_virtual_time_loop
 
 from . import props
+from .symptoms import (
+    BLOCKS_THE_LOOP,
+    HANGS,
+    LEAKS_A_TASK,
+    LEAVES_SOMETHING_OPEN,
+    LOSES_AN_ERROR,
+    RAISES_THE_WRONG_ERROR,
+)
 
 DEADLINE = 1000.0
 """Virtual seconds a program may run before it counts as hung."""
 
 REAL_DEADLINE = 5.0
 """Real seconds, for pitfalls whose programs use threads (a virtual clock would jump past them)."""
-
-HANGS = "hangs"
-LEAKS_A_TASK = "leaks a task"
-LOSES_AN_ERROR = "loses an error"
-RAISES_THE_WRONG_ERROR = "raises the wrong error"
-BLOCKS_THE_LOOP = "blocks the loop"
-LEAVES_SOMETHING_OPEN = "leaves something open"
-SYMPTOMS = (
-    HANGS, LEAKS_A_TASK, LOSES_AN_ERROR, RAISES_THE_WRONG_ERROR, BLOCKS_THE_LOOP,
-    LEAVES_SOMETHING_OPEN,
-)  # fmt: skip
 
 RUNS_ON = {
     "asyncio": ("asyncio",),

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from pitfalls import DIALECTS, PITFALLS, Pitfall, load, load_all
-from pitfalls._harness import RUNS_ON, SYMPTOMS
+from pitfalls._harness import RUNS_ON
+from pitfalls.symptoms import SYMPTOMS
 from tools import gallery, guarantees
 from tools.registry import ROOT
 

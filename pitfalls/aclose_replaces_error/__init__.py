@@ -13,7 +13,7 @@ is edge-triggered: the timeout cancels the task once, so the cleanup's
 ``await`` runs and the error leaves the block.
 """
 
-from .._harness import LOSES_AN_ERROR
+from ..symptoms import LOSES_AN_ERROR
 
 TITLE = "a checkpoint in cleanup in a cancelled scope hides the error, and the scope swallows it"
 SYMPTOM = LOSES_AN_ERROR

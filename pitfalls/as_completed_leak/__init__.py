@@ -13,7 +13,7 @@ channel (``nursery.cancel_scope.cancel()``), and anyio's own
 cancels what is still running when its block is left.
 """
 
-from .._harness import LEAKS_A_TASK
+from ..symptoms import LEAKS_A_TASK
 
 TITLE = "as_completed leaves the slower tasks running when you stop early"
 SYMPTOM = LEAKS_A_TASK

@@ -12,7 +12,7 @@ stream; in trio, ``@trio.as_safe_channel`` runs the generator in a task of
 its own and cancels it when the ``async with`` ends.
 """
 
-from .._harness import LEAKS_A_TASK
+from ..symptoms import LEAKS_A_TASK
 
 TITLE = "a bare async generator leaves its background task running when the consumer breaks"
 SYMPTOM = LEAKS_A_TASK

@@ -12,7 +12,7 @@ async library instead.  (The harness finds the blocking call with
 blockbuster, which watches asyncio's thread.)
 """
 
-from .._harness import BLOCKS_THE_LOOP
+from ..symptoms import BLOCKS_THE_LOOP
 
 TITLE = "a blocking call in async def stalls every other task"
 SYMPTOM = BLOCKS_THE_LOOP

@@ -13,7 +13,7 @@ scope and leaving the block waits for the cleanup, whose awaits need a
 shielded scope there because cancellation is level-triggered.
 """
 
-from .._harness import LEAVES_SOMETHING_OPEN
+from ..symptoms import LEAVES_SOMETHING_OPEN
 
 TITLE = "cancel() returns before the task has cleaned up"
 SYMPTOM = LEAVES_SOMETHING_OPEN

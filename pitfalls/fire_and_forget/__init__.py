@@ -12,7 +12,7 @@ for the task and raises its failure, in an ``ExceptionGroup``, out of its
 ``async with``.
 """
 
-from .._harness import LOSES_AN_ERROR
+from ..symptoms import LOSES_AN_ERROR
 
 TITLE = "a fire-and-forget task's error is only logged"
 SYMPTOM = LOSES_AN_ERROR

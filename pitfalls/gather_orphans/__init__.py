@@ -12,7 +12,7 @@ before the error leaves the block, and report every failure in an
 ``ExceptionGroup``.
 """
 
-from .._harness import LEAKS_A_TASK
+from ..symptoms import LEAKS_A_TASK
 
 TITLE = "gather leaves orphans when a child fails"
 SYMPTOM = LEAKS_A_TASK

@@ -13,7 +13,7 @@ channel or anyio memory object stream whose send side the producer
 closes.  A failing worker then cancels the rest and its error is raised.
 """
 
-from .._harness import HANGS
+from ..symptoms import HANGS
 
 TITLE = "queue.join() waits forever for a worker that failed"
 SYMPTOM = HANGS

@@ -12,7 +12,7 @@ it built in: a ``CancelScope(shield=True)`` around the save runs it to its
 end inside the caller, which then sees the cancellation at its next await.
 """
 
-from .._harness import LEAKS_A_TASK
+from ..symptoms import LEAKS_A_TASK
 
 TITLE = "shield lets the caller leave while the shielded work runs on"
 SYMPTOM = LEAKS_A_TASK

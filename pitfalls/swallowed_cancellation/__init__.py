@@ -13,7 +13,7 @@ cancellation.  trio and anyio cancel level-triggered: there a swallowed
 ``Cancelled`` comes back at the next await, and the loop spins instead.
 """
 
-from .._harness import HANGS
+from ..symptoms import HANGS
 
 TITLE = "a worker that swallows its cancellation never lets the group end"
 SYMPTOM = HANGS

@@ -12,7 +12,7 @@ its future while holding the cancellation back, then re-raise it, which
 ``asyncio.timeout`` turns into ``TimeoutError``.
 """
 
-from .._harness import LEAVES_SOMETHING_OPEN
+from ..symptoms import LEAVES_SOMETHING_OPEN
 
 TITLE = "a cancelled asyncio.to_thread leaves its thread running"
 SYMPTOM = LEAVES_SOMETHING_OPEN

@@ -12,7 +12,7 @@ timeout escapes as an error the caller did not expect.  In trio, catch
 handler is right there.
 """
 
-from .._harness import RAISES_THE_WRONG_ERROR
+from ..symptoms import RAISES_THE_WRONG_ERROR
 
 TITLE = "trio's fail_after raises TooSlowError, which except TimeoutError misses"
 SYMPTOM = RAISES_THE_WRONG_ERROR

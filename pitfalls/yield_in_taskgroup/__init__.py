@@ -13,7 +13,7 @@ generator: an ``asynccontextmanager`` runs the nursery and yields a channel
 or queue, so the consumer's block runs inside the nursery as its own code.
 """
 
-from .._harness import RAISES_THE_WRONG_ERROR
+from ..symptoms import RAISES_THE_WRONG_ERROR
 
 TITLE = "an async generator that yields inside a task group delivers its failures to the wrong code"
 SYMPTOM = RAISES_THE_WRONG_ERROR
