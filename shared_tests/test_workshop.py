@@ -20,7 +20,8 @@ import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import pytest
 
 from tools.registry import EXERCISES, FRAMEWORK, PACKAGES, ROOT
 from tools.workshop import clauses as clause_table
-from tools.workshop.cli import participant, reference
+from tools.workshop.cli import intro, participant, reference
 from tools.workshop.skeleton import skeleton, with_reference_imports
 
 from .contract import CONTRACT
@@ -207,32 +208,50 @@ def test_bad_arguments_name_the_parameter(tmp_path: Path) -> None:
 # the three of a test run two at a time (the machine's cores) when the first
 # of them is asked for.
 _RUNNER = ThreadPoolExecutor(max_workers=2)
+Records = dict[tuple[str, int], Any]
 
 
-def in_background(
-    jobs: dict[str, Callable[[Path], dict[tuple[str, int], Any]]],
-) -> dict[str, Future[dict[tuple[str, int], Any]]]:
-    """Each job run on a fresh directory of its own, two at a time."""
+@dataclass(frozen=True)
+class Check:
+    """A check of a participant's package made of ``modules()`` (source by exercise)."""
+
+    framework: str
+    modules: Callable[[], dict[str, str]]
+    options: tuple[str, ...] = ()
+
+    def __call__(self, root: Path) -> Records:
+        modules = self.modules()
+        write_package(root, self.framework, modules)
+        return check(self.framework, list(modules), root, *self.options)
+
+
+def in_background(checks: dict[str, Check]) -> dict[str, Future[Records]]:
+    """Each check run on a fresh directory of its own, two at a time."""
     futures = {}
-    for name, job in jobs.items():
+    for name, job in checks.items():
         root = Path(tempfile.mkdtemp(prefix="workshop-check-"))
         atexit.register(shutil.rmtree, root, ignore_errors=True)
         futures[name] = _RUNNER.submit(job, root)
     return futures
 
 
-def skeleton_check(framework: str) -> Callable[[Path], dict[tuple[str, int], Any]]:
-    def job(root: Path) -> dict[tuple[str, int], Any]:
-        done = workshop("start", framework, *EXERCISES, "--root", str(root))
-        assert done.returncode == 0, done.stdout + done.stderr
-        return check(framework, list(EXERCISES), root)
-
-    return job
+def skeletons(framework: str) -> dict[str, str]:
+    """What ``start`` writes for every exercise."""
+    package = reference(framework)
+    return {
+        exercise: skeleton(
+            (ROOT / package / f"{exercise}.py").read_text(),
+            exercise=exercise,
+            reference=package,
+            intro=intro(framework, exercise),
+        )
+        for exercise in EXERCISES
+    }
 
 
 @cache
-def skeleton_checks() -> dict[str, Future[dict[tuple[str, int], Any]]]:
-    return in_background({framework: skeleton_check(framework) for framework in FRAMEWORKS})
+def skeleton_checks() -> dict[str, Future[Records]]:
+    return in_background({fw: Check(fw, partial(skeletons, fw)) for fw in FRAMEWORKS})
 
 
 @pytest.mark.newest_python
@@ -255,17 +274,13 @@ def test_a_skeleton_fails_every_clause_as_not_implemented(framework: str) -> Non
 COPIED = ["rate_limit", "workers", "retry", "pool", "server"]
 
 
-def copy_check(framework: str) -> Callable[[Path], dict[tuple[str, int], Any]]:
-    def job(root: Path) -> dict[tuple[str, int], Any]:
-        write_package(root, framework, {e: reference_copy(framework, e) for e in COPIED})
-        return check(framework, COPIED, root)
-
-    return job
+def copies(framework: str) -> dict[str, str]:
+    return {exercise: reference_copy(framework, exercise) for exercise in COPIED}
 
 
 @cache
-def copy_checks() -> dict[str, Future[dict[tuple[str, int], Any]]]:
-    return in_background({framework: copy_check(framework) for framework in FRAMEWORKS})
+def copy_checks() -> dict[str, Future[Records]]:
+    return in_background({fw: Check(fw, partial(copies, fw)) for fw in FRAMEWORKS})
 
 
 @pytest.mark.newest_python
@@ -356,21 +371,21 @@ PLANTED = {
 }  # fmt: skip
 
 
-def planted_check(bug: str) -> Callable[[Path], dict[tuple[str, int], Any]]:
-    framework, modules, _ = PLANTED[bug]
-
-    def job(root: Path) -> dict[tuple[str, int], Any]:
-        write_package(root, framework, {name: make() for name, make in modules.items()})
-        # The Queue.join() workers never stop on an endless input: each such
-        # test runs until the check's real-time limit, kept short here.
-        return check(framework, list(modules), root, "--test-timeout=6")
-
-    return job
+def made(makers: dict[str, Callable[[], str]]) -> dict[str, str]:
+    return {exercise: make() for exercise, make in makers.items()}
 
 
 @cache
-def planted_checks() -> dict[str, Future[dict[tuple[str, int], Any]]]:
-    return in_background({bug: planted_check(bug) for bug in PLANTED})
+def planted_checks() -> dict[str, Future[Records]]:
+    # The Queue.join() workers never stop on an endless input: each such test
+    # runs until the check's real-time limit, kept short here.
+    timeout = ("--test-timeout=6",)
+    return in_background(
+        {
+            bug: Check(framework, partial(made, makers), timeout)
+            for bug, (framework, makers, _) in PLANTED.items()
+        }
+    )
 
 
 @pytest.mark.newest_python
