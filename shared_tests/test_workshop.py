@@ -204,9 +204,9 @@ def test_bad_arguments_name_the_parameter(tmp_path: Path) -> None:
     assert "start trio pool" in missing.stdout
 
 
-# The checks below are whole runs of the suite, each in processes of its own:
-# the three of a test run two at a time (the machine's cores) when the first
-# of them is asked for.
+# The checks below are whole runs of the suite, each in processes of its own.
+# All of them start when the first is asked for, two at a time (the machine's
+# cores), the longest first (``all_checks``).
 _RUNNER = ThreadPoolExecutor(max_workers=2)
 Records = dict[tuple[str, int], Any]
 
@@ -225,8 +225,8 @@ class Check:
         return check(self.framework, list(modules), root, *self.options)
 
 
-def in_background(checks: dict[str, Check]) -> dict[str, Future[Records]]:
-    """Each check run on a fresh directory of its own, two at a time."""
+def in_background(checks: dict[tuple[str, str], Check]) -> dict[tuple[str, str], Future[Records]]:
+    """Each check run on a fresh directory of its own, two at a time, in the order given."""
     futures = {}
     for name, job in checks.items():
         root = Path(tempfile.mkdtemp(prefix="workshop-check-"))
@@ -249,15 +249,10 @@ def skeletons(framework: str) -> dict[str, str]:
     }
 
 
-@cache
-def skeleton_checks() -> dict[str, Future[Records]]:
-    return in_background({fw: Check(fw, partial(skeletons, fw)) for fw in FRAMEWORKS})
-
-
 @pytest.mark.newest_python
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_a_skeleton_fails_every_clause_as_not_implemented(framework: str) -> None:
-    records = skeleton_checks()[framework].result()
+    records = all_checks()["skeleton", framework].result()
     for exercise in EXERCISES:
         clauses = clause_table.load(exercise)
         assert records[exercise, 0]["status"] == "pass", records[exercise, 0]
@@ -278,15 +273,10 @@ def copies(framework: str) -> dict[str, str]:
     return {exercise: reference_copy(framework, exercise) for exercise in COPIED}
 
 
-@cache
-def copy_checks() -> dict[str, Future[Records]]:
-    return in_background({fw: Check(fw, partial(copies, fw)) for fw in FRAMEWORKS})
-
-
 @pytest.mark.newest_python
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_a_copy_of_the_reference_passes_every_clause(framework: str) -> None:
-    records = copy_checks()[framework].result()
+    records = all_checks()["copy", framework].result()
     failing = {key: r for key, r in records.items() if r["status"] != "pass"}
     assert not failing, failing
 
@@ -376,14 +366,22 @@ def made(makers: dict[str, Callable[[], str]]) -> dict[str, str]:
 
 
 @cache
-def planted_checks() -> dict[str, Future[Records]]:
+def all_checks() -> dict[tuple[str, str], Future[Records]]:
+    """Every check the tests make, keyed (kind, name), submitted longest first."""
     # The Queue.join() workers never stop on an endless input: each such test
-    # runs until the check's real-time limit, kept short here.
+    # runs until the check's real-time limit, kept short here.  The longest.
     timeout = ("--test-timeout=6",)
+    planted = {
+        ("planted", bug): Check(framework, partial(made, makers), timeout)
+        for bug, (framework, makers, _) in PLANTED.items()
+    }
+    joined = ("planted", "a worker pool using Queue.join()")
     return in_background(
         {
-            bug: Check(framework, partial(made, makers), timeout)
-            for bug, (framework, makers, _) in PLANTED.items()
+            joined: planted.pop(joined),
+            **{("skeleton", fw): Check(fw, partial(skeletons, fw)) for fw in FRAMEWORKS},
+            **{("copy", fw): Check(fw, partial(copies, fw)) for fw in FRAMEWORKS},
+            **planted,
         }
     )
 
@@ -392,7 +390,7 @@ def planted_checks() -> dict[str, Future[Records]]:
 @pytest.mark.parametrize("bug", PLANTED)
 def test_a_planted_bug_fails_exactly_the_clauses_that_cover_it(bug: str) -> None:
     _, modules, covering = PLANTED[bug]
-    records = planted_checks()[bug].result()
+    records = all_checks()["planted", bug].result()
     failed = {key for key, r in records.items() if r["status"] != "pass"}
     expected = {
         (clause.exercise, clause.number)
