@@ -192,6 +192,19 @@ def test_start_keeps_a_participants_work(tmp_path: Path) -> None:
     assert forced.returncode == 0
     assert (tmp_path / "trio_workshop" / "pool.py.bak").read_text().endswith("# my work\n")
     assert not module.read_text().endswith("# my work\n")
+    module.write_text(module.read_text() + "# my second try\n")
+    assert workshop("start", "trio", "pool", "--root", str(tmp_path), "--force").returncode == 0
+    assert (tmp_path / "trio_workshop" / "pool.py.bak").read_text().endswith("# my work\n")
+    assert (tmp_path / "trio_workshop" / "pool.py.bak1").read_text().endswith("# my second try\n")
+
+
+def test_a_module_that_does_not_import_is_reported_with_its_error(tmp_path: Path) -> None:
+    assert workshop("start", "trio", "errors", "--root", str(tmp_path)).returncode == 0
+    module = tmp_path / "trio_workshop" / "errors.py"
+    module.write_text(module.read_text() + "def unfinished(:\n")
+    done = workshop("check", "trio", "errors", "--root", str(tmp_path))
+    assert done.returncode == 2
+    assert "the suite could not start: SyntaxError" in done.stdout, done.stdout + done.stderr
 
 
 def test_bad_arguments_name_the_parameter(tmp_path: Path) -> None:

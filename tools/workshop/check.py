@@ -229,7 +229,7 @@ def run(
                 results[nodeid] = Result(**event)
                 started = ""
         if finished.returncode not in (0, pytest.ExitCode.NO_TESTS_COLLECTED) and not started:
-            raise SuiteDidNotRun(f"the suite stopped with status {finished.returncode}")
+            raise SuiteDidNotRun(_last_error(log) or f"status {finished.returncode}")
         if not started:
             break
         # The child was stopped in this test: record it as hung, then go on without it.
@@ -251,6 +251,16 @@ def run(
         )
         for clause in clauses
     ]
+
+
+def _last_error(log: Path) -> str:
+    """The error that stopped pytest itself (an import of the package failed, say)."""
+    errors = [
+        line.removeprefix("INTERNALERROR>").strip()
+        for line in log.read_text().splitlines()
+        if line.startswith("INTERNALERROR>") and "Error" in line
+    ]
+    return errors[-1] if errors else ""
 
 
 def _environment(package_root: Path) -> dict[str, str]:

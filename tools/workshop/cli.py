@@ -4,6 +4,7 @@ pitfalls."""
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import tempfile
@@ -61,8 +62,9 @@ def start(framework: str, exercise: str, root: Path, *, force: bool) -> int:
     init = package / "__init__.py"
     if not init.exists():
         init.write_text(f'"""A workshop participant\'s {framework} versions of the exercises."""\n')
-    if target.exists():
-        target.replace(target.with_name(target.name + ".bak"))
+    if target.exists():  # keep every earlier attempt: pool.py.bak, pool.py.bak1, ...
+        backups = (target.with_name(f"{target.name}.bak{n or ''}") for n in itertools.count())
+        target.replace(next(b for b in backups if not b.exists()))
     source = (ROOT / reference(framework) / f"{exercise}.py").read_text()
     target.write_text(
         skeleton(
@@ -210,7 +212,7 @@ def parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--root", type=Path, default=WORKSHOP, help=argparse.SUPPRESS)
     commands.choices["start"].add_argument(
-        "--force", action="store_true", help="start over (keeps a .bak)"
+        "--force", action="store_true", help="start over (keeps the old file as .bak, .bak1, ...)"
     )
     commands.choices["check"].add_argument(
         "--json", action="store_true", help="the clauses as JSON"
