@@ -56,7 +56,7 @@ def start(framework: str, exercise: str, root: Path, *, force: bool) -> int:
     target = package / f"{exercise}.py"
     if target.exists() and not force:
         print(f"{target} exists: your work is kept.  Pass --force to start over "
-              f"(the old file is kept as {target.name}.bak).")  # fmt: skip
+              f"(the old file is kept as a .bak).")  # fmt: skip
         return 1
     package.mkdir(parents=True, exist_ok=True)
     init = package / "__init__.py"
