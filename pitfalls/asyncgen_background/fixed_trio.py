@@ -8,24 +8,15 @@ import trio
 from pitfalls.props import Connection
 
 
-async def poll_feed(send: trio.MemorySendChannel[int]) -> None:
-    connection = Connection("price feed")
-    try:
-        for price in count(1):  # an endless feed
-            await trio.sleep(1)
-            await send.send(price)
-    finally:
-        connection.close()
-
-
 @trio.as_safe_channel
 async def prices() -> AsyncGenerator[int, None]:
-    send, receive = trio.open_memory_channel[int](0)
-    with send, receive:  # closed once the nursery is done with them
-        async with trio.open_nursery() as nursery:  # safe: the generator has a task of its own
-            nursery.start_soon(poll_feed, send)
-            async for price in receive:
-                yield price
+    connection = Connection("price feed")
+    try:
+        for price in count(1):  # an endless feed, polled in the channel's own task
+            await trio.sleep(1)
+            yield price
+    finally:
+        connection.close()
 
 
 async def main() -> None:

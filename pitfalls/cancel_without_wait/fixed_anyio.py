@@ -12,7 +12,7 @@ async def listen() -> None:
             await anyio.sleep(1)  # wait for the next message
             print("message received")
     finally:
-        with anyio.CancelScope(shield=True):  # else this await is cancelled too
+        with anyio.move_on_after(2, shield=True):  # else this await is cancelled too
             await anyio.sleep(1)  # say goodbye to the server
         connection.close()
         print("listener closed")

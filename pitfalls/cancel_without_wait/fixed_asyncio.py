@@ -1,4 +1,4 @@
-"""Fixed: ``main()`` cancels the listener, then waits until its cleanup is over."""
+"""Fixed: the listener lives in a TaskGroup; cancelling it, the group waits for the cleanup."""
 
 import asyncio
 
@@ -18,11 +18,10 @@ async def listen() -> None:
 
 
 async def main() -> None:
-    task = asyncio.create_task(listen())
-    await asyncio.sleep(5)
-    task.cancel()
-    # Not `await task`: its CancelledError would look like main()'s own.
-    await asyncio.wait([task])
+    async with asyncio.TaskGroup() as group:
+        task = group.create_task(listen())
+        await asyncio.sleep(5)
+        task.cancel()  # the group waits for listen() to end, and raises what it raises
     print("main() returns")
 
 

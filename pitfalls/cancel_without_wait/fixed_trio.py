@@ -12,7 +12,7 @@ async def listen() -> None:
             await trio.sleep(1)  # wait for the next message
             print("message received")
     finally:
-        with trio.CancelScope(shield=True):  # else this await is cancelled too
+        with trio.move_on_after(2, shield=True):  # else this await is cancelled too
             await trio.sleep(1)  # say goodbye to the server
         connection.close()
         print("listener closed")

@@ -4,7 +4,7 @@ When one child fails, ``gather`` hands its exception to the caller straight
 away; the siblings are neither cancelled nor awaited.  The caller's ``try``
 has moved on, but the siblings keep running as orphans: they hold their
 connections, write their half-finished results, and any exception they raise
-later is only logged as "never retrieved".  (``return_exceptions=True``
+later is silently discarded, not even logged.  (``return_exceptions=True``
 waits for every child but still cancels none: a failure cannot stop the
 others early.)  ``asyncio.TaskGroup`` (3.11),
 trio's nursery and anyio's task group cancel the siblings and wait for them

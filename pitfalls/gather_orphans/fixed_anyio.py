@@ -24,8 +24,8 @@ async def main() -> None:
         async with anyio.create_task_group() as group:
             group.start_soon(fail_soon)
             group.start_soon(write_report)
-    except* ValueError as group:
-        print(f"main() gives up: {group.exceptions}")
+    except* ValueError as failed:
+        print(f"main() gives up: {failed.exceptions}")
         raise
 
 

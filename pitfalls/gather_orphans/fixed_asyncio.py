@@ -24,8 +24,8 @@ async def main() -> None:
         async with asyncio.TaskGroup() as group:
             group.create_task(fail_soon())
             group.create_task(write_report())
-    except* ValueError as group:
-        print(f"main() gives up: {group.exceptions}")
+    except* ValueError as failed:
+        print(f"main() gives up: {failed.exceptions}")
         raise
 
 

@@ -24,8 +24,8 @@ async def main() -> None:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(fail_soon)
             nursery.start_soon(write_report)
-    except* ValueError as group:
-        print(f"main() gives up: {group.exceptions}")
+    except* ValueError as failed:
+        print(f"main() gives up: {failed.exceptions}")
         raise
 
 

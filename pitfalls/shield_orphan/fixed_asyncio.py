@@ -15,15 +15,18 @@ async def save(order: str) -> None:
 
 
 async def shielded(task: asyncio.Task[None]) -> None:
-    """Wait for ``task`` to end even if cancelled meanwhile, then re-raise that cancellation."""
+    """Wait for ``task`` to end even if cancelled meanwhile, then re-raise that cancellation.
+
+    If the task failed, its error comes out instead, as from trio's shielded scope.
+    """
     cancelled = False
     while not task.done():
         try:
             await asyncio.wait([task])  # cancelled, this raises but leaves the task alone
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # noqa: ASYNC103 (held back; raised below)
             cancelled = True
-    if cancelled:
-        raise asyncio.CancelledError from task.exception()
+    if cancelled and task.exception() is None:
+        raise asyncio.CancelledError
     task.result()
 
 

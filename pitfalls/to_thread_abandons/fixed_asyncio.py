@@ -16,11 +16,11 @@ async def to_thread_waiting(fn: Callable[..., T], *args: object) -> T:
     while not job.done():
         try:
             await asyncio.wait([job])  # unlike `await job`, a cancellation leaves the job be
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # noqa: ASYNC103 (held back; raised below)
             cancelled = True  # held back until the thread is done
-    if cancelled:
+    if cancelled and job.exception() is None:
         raise asyncio.CancelledError
-    return job.result()
+    return job.result()  # if the job failed, its error comes out, as from trio's and anyio's
 
 
 async def main() -> None:

@@ -4,7 +4,7 @@ While the generator is suspended at ``yield``, its nursery (task group,
 cancel scope) stays open, but the code running is the consumer's.  When a
 child fails, the nursery cancels its task, and the ``Cancelled`` lands in
 whatever the consumer was doing, outside the block that can catch it.
-Closing the generator (``aclosing``, as PEP 533 advises) then throws
+Closing the generator (``aclosing``, as contextlib's docs advise) then throws
 ``GeneratorExit`` into the nursery, which reports it beside the child's
 error: the caller gets a group it cannot handle as the failure it is, and
 without ``aclosing`` trio's cancel-scope stack is corrupted.  This is the

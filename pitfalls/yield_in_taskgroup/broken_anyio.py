@@ -26,7 +26,7 @@ async def save(price: int) -> None:
 
 
 async def main() -> None:
-    async with aclosing(prices()) as stream:  # closed on the way out, as PEP 533 advises
+    async with aclosing(prices()) as stream:  # closed on the way out, as contextlib's docs advise
         async for price in stream:
             await save(price)
 
