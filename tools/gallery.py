@@ -17,9 +17,9 @@ DOC = ROOT / "docs" / "pitfalls.md"
 RULES = "https://flake8-async.readthedocs.io/en/latest/rules.html"
 
 
-def links() -> dict[tuple[str, str], str]:
-    """Each guarantee-matrix cell a pitfall shows: (guarantee, construct) -> pitfall name."""
-    return {cell: pitfall.name for pitfall in load_all() for cell in pitfall.cells}
+def links(page: str = "") -> dict[tuple[str, str], str]:
+    """Each guarantee-matrix cell a pitfall shows -> the link to it on ``page`` (this one: "")."""
+    return {cell: f"{page}#{pitfall.name}" for pitfall in load_all() for cell in pitfall.cells}
 
 
 def facts(pitfall: Pitfall) -> list[tuple[str, str]]:
@@ -50,7 +50,7 @@ def markdown() -> str:
         "Each cell is a probe run against the construct (`tools/guarantees.py`); a ✗ links to",
         "the pitfall that shows it.",
         "",
-        guarantees.markdown(links={cell: f"#{name}" for cell, name in links().items()}),
+        guarantees.markdown(links=links()),
         "",
         "## The pitfalls",
         "",

@@ -577,8 +577,9 @@ def timelines_html(exercise: str, traced: bool) -> str:
     )
 
 
-def pitfalls_page() -> str:
-    """The gallery: the linked matrix, then each pitfall with its programs."""
+def pitfalls_page(results: dict[str, dict[str, bool]]) -> str:
+    """The gallery: the linked matrix (``results``: ``guarantees.compute()``'s), then each
+    pitfall with its programs."""
     from pitfalls import DIALECTS, Pitfall, load_all
     from tools import gallery, guarantees
 
@@ -588,11 +589,7 @@ def pitfalls_page() -> str:
     def inline(text: str) -> str:
         return markdown(text).strip().removeprefix("<p>").removesuffix("</p>")
 
-    matrix = matrix_html(
-        guarantees.compute(),
-        guarantees.CONSTRUCTS,
-        {cell: f"#{name}" for cell, name in gallery.links().items()},
-    )
+    matrix = matrix_html(results, guarantees.CONSTRUCTS, gallery.links())
     sections = []
     for pitfall in load_all():
         facts = "".join(
@@ -625,12 +622,8 @@ def build(out: Path = OUT, *, with_matrix: bool = True, with_timelines: bool = T
     if with_matrix:
         from tools import gallery, guarantees
 
-        pitfall_of = gallery.links().items()
-        matrix = matrix_html(
-            guarantees.compute(),
-            guarantees.CONSTRUCTS,
-            {cell: f"pitfalls.html#{name}" for cell, name in pitfall_of},
-        )
+        results = guarantees.compute()
+        matrix = matrix_html(results, guarantees.CONSTRUCTS, gallery.links("pitfalls.html"))
     else:
         matrix = "<p>(not computed)</p>"
     folded = {e.name: align.aligned_exercise(e) for e in exercises}
@@ -646,7 +639,7 @@ def build(out: Path = OUT, *, with_matrix: bool = True, with_timelines: bool = T
         written.append(path)
     if with_matrix:
         written.append(out / "pitfalls.html")
-        written[-1].write_text(pitfalls_page())
+        written[-1].write_text(pitfalls_page(results))
     measured = when.recorded()
     if measured is not None:
         written.append(out / "when.html")

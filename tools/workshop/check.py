@@ -81,9 +81,6 @@ def test_key(item: pytest.Item) -> str:
     return f"{Path(str(item.path)).name}::{getattr(item, 'originalname', item.name)}"
 
 
-test_key.__test__ = False  # type: ignore[attr-defined]
-
-
 def _params(item: pytest.Item) -> dict[str, Any]:
     params: dict[str, Any] = getattr(getattr(item, "callspec", None), "params", {})
     return params

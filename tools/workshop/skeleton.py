@@ -24,6 +24,7 @@ def skeleton(source: str, *, exercise: str, reference: str, intro: str) -> str:
     ``intro`` follows the reference docstring's first line, in place of the
     rest of it (which tells how the reference did it).
     """
+    source = with_reference_imports(source, reference)
     tree = ast.parse(source)
     lines = source.splitlines()
     summary = (ast.get_docstring(tree) or exercise).split("\n\n", 1)[0]
@@ -39,11 +40,8 @@ def skeleton(source: str, *, exercise: str, reference: str, intro: str) -> str:
             continue
         gap = min(2, _first_line(node) - previous_end - 1)
         previous_end = node.end_lineno or previous_end
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            text = _import(node, reference, lines)
-        else:  # type variables, __all__, version switches: what the signatures need
-            text = _segment(node, lines)
-        out.append("\n" * (gap + 1) + text)
+        # Imports, type variables, __all__, version switches: what the signatures need.
+        out.append("\n" * (gap + 1) + _segment(node, lines))
     return "".join(out).rstrip() + "\n"
 
 
@@ -51,13 +49,6 @@ def _private_assignment(node: ast.stmt) -> bool:
     targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
     names = [t.id for t in targets if isinstance(t, ast.Name)]
     return bool(names) and all(n.startswith("_") and not _public(n) for n in names)
-
-
-def _import(node: ast.Import | ast.ImportFrom, reference: str, lines: list[str]) -> str:
-    if isinstance(node, ast.ImportFrom) and node.level == 1:
-        module = f"{reference}.{node.module}" if node.module else reference
-        return ast.unparse(ast.ImportFrom(module=module, names=node.names, level=0))
-    return _segment(node, lines)
 
 
 def _segment(node: ast.stmt, lines: list[str]) -> str:
